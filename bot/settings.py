@@ -1,0 +1,191 @@
+"""Settings from the environment and an optional `.env` file, validated once at start."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("kk", "ru", "en")
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class SettingsError(Exception):
+    """One or more settings are wrong; each problem names its variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = tuple(problems)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    bot_token: str | None = None
+    telegram_api_url: str = DEFAULT_API_URL
+    database_url: str = ""
+    manager_ids: frozenset[int] = field(default_factory=frozenset)
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    default_language: str = "kk"
+    timezone: str = "Asia/Almaty"
+    data_dir: Path = PROJECT_ROOT / "data"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    log_level: str = "INFO"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """Return the local time zone of the OSS."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, env_file: Path | None = None
+    ) -> Settings:
+        """Read settings from `environ` (default `os.environ`) over a `.env` file."""
+        values: dict[str, str] = {}
+        env_file = env_file if env_file is not None else Path.cwd() / ".env"
+        if env_file.is_file():
+            values.update(read_env_file(env_file))
+        values.update(os.environ if environ is None else environ)
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, str]) -> Settings:
+        """Validate raw string values; raise SettingsError listing every problem."""
+        problems: list[str] = []
+
+        def get(name: str) -> str | None:
+            value = values.get(name)
+            if value is None:
+                return None
+            value = value.strip()
+            return value or None
+
+        token = get("BOT_TOKEN")
+        if token is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]{20,}", token):
+            problems.append(
+                "BOT_TOKEN: does not look like a token from @BotFather "
+                "(digits, a colon, then at least 20 letters, digits, '_' or '-')"
+            )
+
+        api_url = get("TELEGRAM_API_URL") or DEFAULT_API_URL
+        if urlparse(api_url).scheme not in ("http", "https") or not urlparse(api_url).netloc:
+            problems.append(
+                f"TELEGRAM_API_URL: {api_url!r} is not an http(s) URL "
+                f"(default {DEFAULT_API_URL}; the token is appended to it)"
+            )
+
+        data_dir = Path(get("DATA_DIR") or PROJECT_ROOT / "data")
+        database_url = normalize_database_url(
+            get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'oss-bot.sqlite3'}"
+        )
+        if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            problems.append(
+                "DATABASE_URL: only SQLite (sqlite:///path) and PostgreSQL "
+                "(postgresql://user:password@host/db) are supported"
+            )
+
+        manager_ids: set[int] = set()
+        for part in (get("OSS_MANAGER_IDS") or "").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit():
+                problems.append(
+                    f"OSS_MANAGER_IDS: {part!r} is not a numeric Telegram user id "
+                    "(write ids separated by commas, e.g. 123456789,987654321)"
+                )
+                continue
+            manager_ids.add(int(part))
+
+        knowledge_dir = Path(get("KNOWLEDGE_DIR") or PROJECT_ROOT / "knowledge")
+        if not knowledge_dir.is_dir():
+            problems.append(f"KNOWLEDGE_DIR: {str(knowledge_dir)!r} is not a folder")
+
+        language = (get("DEFAULT_LANGUAGE") or "kk").lower()
+        if language not in LANGUAGES:
+            problems.append(f"DEFAULT_LANGUAGE: {language!r} is not one of kk, ru, en")
+
+        timezone = get("TIMEZONE") or "Asia/Almaty"
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(f"TIMEZONE: {timezone!r} is not a known time zone (e.g. Asia/Almaty)")
+
+        webhook_url = get("WEBHOOK_URL")
+        webhook_secret = get("WEBHOOK_SECRET")
+        if webhook_url is not None:
+            if urlparse(webhook_url).scheme != "https":
+                problems.append("WEBHOOK_URL: Telegram only delivers webhooks to https:// URLs")
+            if webhook_secret is None:
+                problems.append(
+                    "WEBHOOK_SECRET: required with WEBHOOK_URL, so that requests that do not "
+                    "come from Telegram are refused"
+                )
+        if webhook_secret is not None and not _SECRET_RE.fullmatch(webhook_secret):
+            problems.append("WEBHOOK_SECRET: use 1-256 characters: letters, digits, '_' and '-'")
+
+        port_text = get("WEBHOOK_PORT") or "8443"
+        port = int(port_text) if port_text.isdigit() else -1
+        if not 0 < port < 65536:
+            problems.append(f"WEBHOOK_PORT: {port_text!r} is not a port number (1-65535)")
+
+        log_level = (get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            problems.append(f"LOG_LEVEL: {log_level!r} is not DEBUG, INFO, WARNING or ERROR")
+
+        if problems:
+            raise SettingsError(problems)
+        return cls(
+            bot_token=token,
+            telegram_api_url=api_url,
+            database_url=database_url,
+            manager_ids=frozenset(manager_ids),
+            knowledge_dir=knowledge_dir,
+            default_language=language,
+            timezone=timezone,
+            data_dir=data_dir,
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+            webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
+            webhook_port=port,
+            log_level=log_level,
+        )
+
+
+def normalize_database_url(url: str) -> str:
+    """Choose the async driver for plain `sqlite://` and `postgresql://` URLs."""
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse `NAME=value` lines; `#` starts a comment, quotes around a value are removed."""
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        name, _, value = line.partition("=")
+        name = name.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name] = value
+    return values

@@ -1,0 +1,61 @@
+"""Settings are validated at start with messages that name the variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, SettingsError
+
+
+def test_defaults_need_nothing_but_give_sqlite_and_kazakh() -> None:
+    settings = Settings.from_mapping({})
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.default_language == "kk"
+    assert settings.timezone == "Asia/Almaty"
+    assert settings.bot_token is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BOT_TOKEN", "not a token"),
+        ("OSS_MANAGER_IDS", "12,abc"),
+        ("DEFAULT_LANGUAGE", "de"),
+        ("TIMEZONE", "Mars/Olympus"),
+        ("DATABASE_URL", "mysql://db"),
+        ("TELEGRAM_API_URL", "ftp://x"),
+        ("WEBHOOK_URL", "http://plain.example/hook"),
+        ("WEBHOOK_PORT", "99999"),
+        ("KNOWLEDGE_DIR", "/no/such/folder"),
+    ],
+)
+def test_a_bad_value_is_named_in_the_error(name: str, value: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping({name: value})
+    assert any(problem.startswith(f"{name}:") for problem in caught.value.problems)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_mapping({"DEFAULT_LANGUAGE": "de", "TIMEZONE": "Nowhere/Land"})
+    assert len(caught.value.problems) == 2
+
+
+def test_a_webhook_needs_a_secret_token() -> None:
+    with pytest.raises(SettingsError, match="WEBHOOK_SECRET"):
+        Settings.from_mapping({"WEBHOOK_URL": "https://bot.example.org/hook"})
+
+
+def test_values_come_from_a_dot_env_file_under_the_environment(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text('# comment\nOSS_MANAGER_IDS="11, 22"\nDEFAULT_LANGUAGE=ru\n')
+    settings = Settings.from_env({"DEFAULT_LANGUAGE": "en"}, env_file=env_file)
+    assert settings.manager_ids == {11, 22}
+    assert settings.default_language == "en"  # the environment wins over the file
+
+
+def test_plain_database_urls_get_async_drivers() -> None:
+    settings = Settings.from_mapping({"DATABASE_URL": "postgresql://u:p@localhost/oss"})
+    assert settings.database_url == "postgresql+asyncpg://u:p@localhost/oss"
