@@ -1,0 +1,178 @@
+"""Build the python-telegram-bot Application: the one place where the bot is wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    BaseUpdateProcessor,
+    CallbackContext,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+)
+from telegram.request import BaseRequest
+
+from bot.db import Database
+from bot.i18n import N_, translator
+from bot.knowledge import KnowledgeBase, KnowledgeHolder
+from bot.models import utcnow
+from bot.services.people import Profile
+from bot.settings import LANGUAGES, Settings
+
+log = logging.getLogger(__name__)
+
+# TRANSLATORS: descriptions of the bot's commands in Telegram's command menu (max 256 chars).
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", N_("Start again")),
+    ("menu", N_("Main menu")),
+    ("language", N_("Change language")),
+    ("help", N_("How to use this bot")),
+    ("cancel", N_("Cancel what I am doing")),
+)
+
+
+@dataclass
+class Services:
+    """What handlers need from the core, handed to them through the context."""
+
+    settings: Settings
+    db: Database
+    knowledge: KnowledgeHolder
+    clock: Callable[[], datetime] = field(default=utcnow)
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """Return the knowledge base currently in service."""
+        return self.knowledge.current
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context, carrying the person and their language for this update."""
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], **kwargs: Any):
+        super().__init__(application, **kwargs)
+        self.person: Profile | None = None
+        self.lang: str = application.bot_data["services"].settings.default_language
+
+    @property
+    def svc(self) -> Services:
+        """Return the core services."""
+        return self.application.bot_data["services"]
+
+    def _(self, message: str) -> str:
+        """Translate `message` into the person's language."""
+        return translator(self.lang).gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Translate a message that depends on a count into the person's language."""
+        return translator(self.lang).ngettext(singular, plural, n)
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Process different people's updates concurrently, one person's updates in order."""
+
+    def __init__(self, max_concurrent_updates: int = 64) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _update_key(update)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key]
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+def _update_key(update: object) -> int:
+    user = getattr(update, "effective_user", None)
+    if user is not None:
+        return int(user.id)
+    chat = getattr(update, "effective_chat", None)
+    return int(chat.id) if chat is not None else 0
+
+
+def command_menu(lang: str) -> list[BotCommand]:
+    """Return the command menu in one language."""
+    tr = translator(lang)
+    return [BotCommand(name, tr.gettext(description)) for name, description in COMMANDS]
+
+
+async def set_personal_commands(bot: ExtBot[None], chat_id: int, lang: str) -> None:
+    """Show one person the command menu in their language."""
+    await bot.set_my_commands(command_menu(lang), scope=BotCommandScopeChat(chat_id))
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Set the command menu for every language and the default one."""
+    services: Services = application.bot_data["services"]
+    for lang in LANGUAGES:
+        await application.bot.set_my_commands(command_menu(lang), language_code=lang)
+    await application.bot.set_my_commands(command_menu(services.settings.default_language))
+    log.info("bot @%s is ready", application.bot.username)
+
+
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Close the database."""
+    services: Services = application.bot_data["services"]
+    await services.db.dispose()
+
+
+def build_application(
+    services: Services,
+    *,
+    request: BaseRequest | None = None,
+    rate_limit: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Wire the Application: defaults, lifecycle hooks, handlers and the error handler."""
+    from handlers import register  # the Telegram adapter registers itself in one place
+
+    settings = services.settings
+    context_types = ContextTypes(context=BotContext)
+    builder = (
+        Application.builder()
+        .token(settings.bot_token or "1:offline-demo-token-for-the-fake-transport")
+        .base_url(settings.telegram_api_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                tzinfo=settings.tz,
+            )
+        )
+        .context_types(context_types)
+        .concurrent_updates(PerUserUpdateProcessor(64))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .arbitrary_callback_data(False)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+    application.bot_data["services"] = services
+    register(application)
+    return application

@@ -1,0 +1,72 @@
+"""People: the profile a client chose to give, and their language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import Person, utcnow
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the bot knows about a person."""
+
+    telegram_id: int
+    language: str | None
+    audience: str | None
+    value_chain: str | None
+    source: str | None
+    consent_at: datetime | None
+    first_seen: datetime
+
+    @classmethod
+    def from_row(cls, row: Person) -> Profile:
+        """Copy a database row into a plain profile."""
+        return cls(
+            telegram_id=row.telegram_id,
+            language=row.language,
+            audience=row.audience,
+            value_chain=row.value_chain,
+            source=row.source,
+            consent_at=row.consent_at,
+            first_seen=row.first_seen,
+        )
+
+
+async def get_profile(session: AsyncSession, telegram_id: int) -> Profile | None:
+    """Return the person's profile, or None for someone the bot has not met."""
+    row = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    return None if row is None else Profile.from_row(row)
+
+
+async def _get_or_create(session: AsyncSession, telegram_id: int) -> Person:
+    row = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    if row is None:
+        row = Person(telegram_id=telegram_id)
+        session.add(row)
+    return row
+
+
+async def record_visit(
+    session: AsyncSession, telegram_id: int, *, source: str | None = None
+) -> Profile:
+    """Create the person on first contact; remember the first place they came from."""
+    row = await _get_or_create(session, telegram_id)
+    row.last_seen = utcnow()
+    if source and not row.source:
+        row.source = source
+    await session.flush()
+    return Profile.from_row(row)
+
+
+async def set_language(session: AsyncSession, telegram_id: int, language: str) -> Profile:
+    """Store the person's chosen language."""
+    row = await _get_or_create(session, telegram_id)
+    row.language = language
+    row.last_seen = utcnow()
+    await session.flush()
+    return Profile.from_row(row)

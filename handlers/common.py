@@ -1,0 +1,89 @@
+"""Shared steps of the Telegram adapter: who is writing, how to show a screen, errors."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, TelegramError
+
+from bot.app import BotContext
+from bot.i18n import pick_language
+from bot.services import people
+
+log = logging.getLogger(__name__)
+
+
+async def load_person(update: Update, context: BotContext) -> None:
+    """Load the person behind the update and choose the language to answer in."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return
+    async with context.svc.db.read() as session:
+        context.person = await people.get_profile(session, user.id)
+    if context.person is not None and context.person.language:
+        context.lang = context.person.language
+    else:
+        context.lang = pick_language(user.language_code, context.svc.settings.default_language)
+
+
+def is_private(update: Update) -> bool:
+    """Tell whether the update comes from a private chat with the bot."""
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+async def show(
+    update: Update,
+    context: BotContext,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Show a screen: replace the menu message after a button press, else send a new one."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message) and query.message.text:
+        try:
+            edited = await query.message.edit_text(text, reply_markup=keyboard)
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return query.message
+            log.info("could not edit message %s (%s); sending anew", query.message.id, exc)
+        else:
+            return edited if isinstance(edited, Message) else query.message
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await context.bot.send_message(chat.id, text, reply_markup=keyboard)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the failure with its traceback and tell the person something kind."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer()
+        except TelegramError:
+            pass
+    if not is_private(update) or update.effective_chat is None:
+        return
+    try:  # the error context is a new one: find the person's language again
+        await load_person(update, context)
+    except Exception:  # the database itself may be what failed
+        log.warning("could not load the person to apologise in their language")
+    _ = context._
+    try:
+        await context.bot.send_message(
+            update.effective_chat.id,
+            _("Sorry, something went wrong on our side. Please try again, or press /menu."),
+        )
+    except TelegramError:
+        log.warning("could not tell chat %s about the error", update.effective_chat.id)
+
+
+def user_id(update: Update) -> int:
+    """Return the Telegram id of the person who sent the update."""
+    assert update.effective_user is not None
+    return update.effective_user.id
