@@ -1,0 +1,170 @@
+"""The console demo: chat with the real bot in a terminal, offline, on a throwaway database."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import textwrap
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import Services
+from bot.db import Database
+from bot.harness import Harness, Phone, Screen
+from bot.knowledge import KnowledgeError, KnowledgeHolder
+from bot.settings import Settings
+
+MANAGER_ID = 900_001
+CLIENT_BASE_ID = 100_001
+
+HELP = """\
+Type a message and press Enter to send it to the bot. Type a number to press that button.
+Lines starting with :: talk to the demo, not to the bot:
+  ::client [N]    speak as client N (default 1)   ::manager   speak as the OSS manager
+  ::who           who is speaking now             ::help      this help
+  ::quit          leave (Ctrl-D works too)
+"""
+
+
+class Demo:
+    """A terminal that plays several Telegram accounts against one bot."""
+
+    def __init__(self, harness: Harness, out: TextIO, *, echo: bool) -> None:
+        self.harness = harness
+        self.out = out
+        self.echo = echo
+        self.phones: dict[str, Phone] = {}
+        self.speaker = self._phone("client 1")
+
+    def _phone(self, name: str) -> Phone:
+        if name not in self.phones:
+            if name == "manager":
+                phone = self.harness.phone(MANAGER_ID, "Manager", language_code="ru")
+            else:
+                number = int(name.split()[-1])
+                phone = self.harness.phone(CLIENT_BASE_ID + number - 1, f"Client {number}")
+            self.phones[name] = phone
+        return self.phones[name]
+
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    @property
+    def speaker_name(self) -> str:
+        return next(name for name, phone in self.phones.items() if phone is self.speaker)
+
+    def show(self, screens: list[Screen], known: set[int]) -> None:
+        """Print the bot's messages readably, with numbered buttons."""
+        for screen in screens:
+            marker = "✏️  (updated)" if screen.message_id in known else ""
+            self.say(f"🤖 bot → {self.speaker_name} {marker}".rstrip())
+            body = screen.text if screen.kind == "text" else f"[{screen.kind}] {screen.text}"
+            for line in body.splitlines() or [""]:
+                self.say(textwrap.indent(textwrap.fill(line, 76) if line else "", "   "))
+            number = 0
+            for row in screen.buttons:
+                cells = []
+                for button in row:
+                    number += 1
+                    link = f" → {button.url}" if button.url else ""
+                    cells.append(f"[{number}] {button.label}{link}")
+                self.say("   " + "   ".join(cells))
+            self.say()
+
+    async def handle(self, line: str) -> bool:
+        """Act on one line of input; return False to stop."""
+        line = line.rstrip("\n")
+        if self.echo:
+            self.say(f"{self.speaker_name}> {line}")
+        stripped = line.strip()
+        if not stripped:
+            return True
+        if stripped.startswith("::"):
+            return self.control(stripped[2:].split())
+        known = {s.message_id for s in self.speaker.screens}
+        others = self._counts_elsewhere()
+        if stripped.isdigit():
+            screens = await self.press(int(stripped))
+            if screens is None:
+                return True
+        else:
+            screens = await self.speaker.send(line)
+        self.show(screens, known)
+        self._announce_elsewhere(others)
+        return True
+
+    async def press(self, number: int) -> list[Screen] | None:
+        try:
+            screen = self.speaker.last_with_buttons()
+        except LookupError:
+            self.say("   (there are no buttons to press; type a message instead)")
+            return None
+        flat = [button for row in screen.buttons for button in row]
+        if not 1 <= number <= len(flat):
+            self.say(f"   (no button {number}; the last message has {len(flat)})")
+            return None
+        button = flat[number - 1]
+        if button.data is None:
+            self.say(f"   (that button opens a link: {button.url})")
+            return None
+        return await self.speaker.press_data(button.data, message_id=screen.message_id)
+
+    def control(self, words: list[str]) -> bool:
+        command = words[0].lower() if words else "help"
+        if command in ("quit", "exit"):
+            return False
+        if command == "client":
+            number = words[1] if len(words) > 1 and words[1].isdigit() else "1"
+            self.speaker = self._phone(f"client {number}")
+        elif command == "manager":
+            self.speaker = self._phone("manager")
+        elif command not in ("who",):
+            self.say(HELP)
+            return True
+        self.say(f"   (you are now {self.speaker_name}; Telegram id {self.speaker.id})")
+        return True
+
+    def _counts_elsewhere(self) -> dict[str, int]:
+        return {name: len(p.screens) for name, p in self.phones.items() if p is not self.speaker}
+
+    def _announce_elsewhere(self, before: dict[str, int]) -> None:
+        for name, count in before.items():
+            new = len(self.phones[name].screens) - count
+            if new > 0:
+                self.say(f"🔔 {new} new message(s) for {name}: type ::{name.split()[0]} to see")
+
+
+async def run_demo(settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    """Run the demo until the input ends or the person types ::quit."""
+    try:
+        knowledge = KnowledgeHolder(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        out.write(f"The knowledge base is invalid:\n{exc}\n")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="oss-bot-demo-") as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'demo.sqlite3'}"
+        demo_settings = dataclasses.replace(
+            settings,
+            bot_token=None,
+            database_url=url,
+            manager_ids=settings.manager_ids | {MANAGER_ID},
+            webhook_url=None,
+        )
+        database = Database(url)
+        await database.upgrade()
+        services = Services(settings=demo_settings, db=database, knowledge=knowledge)
+        async with Harness(services) as harness:
+            interactive = stdin.isatty()
+            demo = Demo(harness, out, echo=not interactive)
+            demo.say("OSS bot demo: offline, on a throwaway database. Type ::help for help.")
+            demo.say("Start with /start.\n")
+            while True:
+                if interactive:
+                    out.write(f"{demo.speaker_name}> ")
+                    out.flush()
+                line = stdin.readline()
+                if not line or not await demo.handle(line):
+                    break
+        demo.say("Bye.")
+    return 0

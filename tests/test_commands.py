@@ -1,0 +1,93 @@
+"""The `oss-bot` command as a person runs it: run, demo, db upgrade."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.faketg_server import ServerThread
+
+OSS_BOT = Path(sys.executable).parent / "oss-bot"
+TOKEN = "123456:TEST-token-for-the-fake-bot-api-0000"
+
+
+def oss_bot(*args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 60):
+    return subprocess.run(
+        [str(OSS_BOT), *args], input=stdin, capture_output=True, text=True, env=env,
+        timeout=timeout, cwd=env.get("HOME"),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    """An environment with no bot settings, run from an empty folder (no .env)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WEBHOOK_"))}
+    env.pop("DATABASE_URL", None)
+    env["HOME"] = str(tmp_path)
+    env["DATA_DIR"] = str(tmp_path / "data")
+    return env
+
+
+def test_run_without_a_token_explains_how_to_get_one_and_exits_2(clean_env: dict[str, str]) -> None:
+    result = oss_bot("run", env=clean_env)
+    assert result.returncode == 2
+    assert "@BotFather" in result.stderr
+    assert "oss-bot demo" in result.stderr
+
+
+def test_a_bad_setting_stops_the_bot_with_the_variable_named(clean_env: dict[str, str]) -> None:
+    result = oss_bot("run", env={**clean_env, "BOT_TOKEN": TOKEN, "DEFAULT_LANGUAGE": "fr"})
+    assert result.returncode == 2
+    assert "DEFAULT_LANGUAGE" in result.stderr
+
+
+def test_db_upgrade_creates_the_database(clean_env: dict[str, str], tmp_path: Path) -> None:
+    result = oss_bot("db", "upgrade", env=clean_env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "oss-bot.sqlite3").exists()
+
+
+def test_demo_shows_the_language_choice_and_a_welcome(clean_env: dict[str, str]) -> None:
+    result = oss_bot("demo", env=clean_env, stdin="/start\n2\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Тілді таңдаңыз" in out and "Выберите язык" in out and "Choose your language" in out
+    assert "[1]" in out and "[3]" in out
+    assert "Добро пожаловать" in out or "Welcome" in out or "қош келдіңіз" in out
+    assert "Traceback" not in out + result.stderr
+
+
+@pytest.mark.slow
+def test_run_serves_start_on_a_bot_api_compatible_server(clean_env: dict[str, str]) -> None:
+    server = ServerThread().start_and_wait()
+    env = {**clean_env, "BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": server.base_url}
+    process = subprocess.Popen(
+        [str(OSS_BOT), "run"], env=env, cwd=env["HOME"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        fake = server.fake
+        server.run_in_loop(fake.add_user, 4242, "Dana")
+        server.run_in_loop(lambda: fake.push_update(fake.text_update(4242, "/start")))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not fake.bot_messages(4242):
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            time.sleep(0.1)
+        messages = server.run_in_loop(fake.bot_messages, 4242)
+        assert messages, "the bot never answered /start"
+        assert "Choose your language" in messages[0]["text"]
+        assert any(c.method == "setMyCommands" for c in fake.calls)
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        finally:
+            server.stop()
+            if process.stdout is not None:
+                process.stdout.close()
+    assert process.returncode == 0
