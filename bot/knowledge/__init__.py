@@ -1,0 +1,39 @@
+"""The knowledge base: curated entries and providers, validated at load and searched in memory."""
+
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.holder import KnowledgeHolder
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import (
+    AUDIENCES,
+    LANGS,
+    TOPICS,
+    VALUE_CHAINS,
+    Contacts,
+    Entry,
+    Hit,
+    KnowledgeError,
+    Link,
+    Provider,
+    Text,
+    TextList,
+)
+from bot.knowledge.normalize import normalize
+
+__all__ = [
+    "AUDIENCES",
+    "LANGS",
+    "TOPICS",
+    "VALUE_CHAINS",
+    "Contacts",
+    "Entry",
+    "Hit",
+    "KnowledgeBase",
+    "KnowledgeError",
+    "KnowledgeHolder",
+    "Link",
+    "Provider",
+    "Text",
+    "TextList",
+    "load_knowledge",
+    "normalize",
+]

@@ -1,0 +1,63 @@
+"""Words that carry no topic in Kazakh, Russian and English: they never drive a match."""
+
+from __future__ import annotations
+
+from bot.knowledge.normalize import normalize
+
+# Function words, pronouns, question words and particles, greetings and politeness, and the
+# all-purpose verbs of a question ("get", "need", "can"). Written as people write them; they are
+# normalised below, so the Russian-keyboard and Latin spellings of the Kazakh ones are covered.
+_KK = """
+мен сен сіз ол біз сендер сіздер олар менің сенің сіздің оның біздің олардың маған саған
+сізге оған бізге оларға мені сені сізді оны бізді оларды менде сенде сізде онда бізде
+өзім өзің өзіңіз өзі өз өзіме өзіне осы сол бұл мына ана анау мынау осында сонда мұнда
+және мен пен бен да де та те ма ме ба бе па пе ғой қой ше шы ші екен еді ғана тек
+мен де әлде немесе бірақ ал яғни үшін туралы бойынша арқылы дейін кейін соң бері сияқты
+қалай қайда қашан қанша неше не неге неліктен кім кімге кімнің қай қандай қайсы
+қалайша нені неден нешінші неменеге
+бар жоқ иә жоқпын емес болады болама бола болмайды болса болу болып бар ма
+керек керекпін кереги қажет қажетпін мүмкін мумкин болар
+алу алуға алсам аламын алам алмақпын алғым алайын алып алды алған алатын
+істеу істеймін істей істеуге жасау жасауға
+білу білгім білсем білейін айтыңызшы айтып айтыңыз айтшы көрсетіңіз
+сәлем сәлеметсіз сәлеметсіздер салем салам саламатсыз ассалаумағалейкум
+сәлеметсізбе қайырлы таң күн кеш рахмет рақмет рахмат көп өтінемін
+жақсы ия иа ok ок
+"""
+
+_RU = """
+я ты вы он она оно мы они мне тебе вам ему ей нам им меня тебя вас его её нас их мой моя
+моё мои твой ваш ваша ваши наш наша наши свой своя свои себя себе сам сама это этот эта эти
+тот та те то тут там здесь
+и а но или да нет не ни же ли бы вот ну уже еще ещё тоже также только даже
+в во на с со к ко по о об от до из у за для при про без над под через между после перед
+как где куда откуда когда что чем чего кто кого кому почему зачем какой какая какое какие
+каких каким какую сколько чей чья чьё чьи который которая которые
+есть был была были быть будет будут буду может могу можно можете могу ли
+нужно надо нужен нужна нужны хочу хотим хочет хотел хотела хотелось бы
+получить получать получу получение сделать делать
+подскажите скажите расскажите объясните помогите пожалуйста пжл плиз
+узнать знать интересует интересно вопрос
+здравствуйте здрасте привет приветствую добрый день утро вечер салам спасибо благодарю
+хорошо ладно ок окей
+"""
+
+_EN = """
+i me my mine you your yours he him his she her it its we us our they them their this that
+these those there here
+a an the and or but not no yes so too also only even just
+in on at to of for from with by about as into onto over under after before between
+how what where when who whom whose why which
+is are was were be been am do does did done have has had will would shall should can could
+must
+get got getting want wanted need needs needed like would please pls plz tell know
+hello hi hey good morning afternoon evening thanks thank ok okay
+"""
+
+
+def _normalised(words: str) -> frozenset[str]:
+    """Return the normalised forms of a whitespace-separated word list."""
+    return frozenset(token for word in words.split() for token in normalize(word).split())
+
+
+STOP_WORDS: frozenset[str] = _normalised(_KK) | _normalised(_RU) | _normalised(_EN)

@@ -1,0 +1,66 @@
+"""Read one YAML file of the knowledge base strictly: dates stay text, duplicate keys fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class YamlFileError(Exception):
+    """A file could not be read or parsed; the message says where."""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader that keeps dates as strings and refuses a key given twice."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """Build a mapping, failing on a key that appears twice."""
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:
+                continue  # an unhashable key: the base class reports it properly
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping",
+                    node.start_mark,
+                    f"the key {key!r} is given twice",
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+# Dates are checked by the loader, with a message a curator can act on, instead of PyYAML
+# failing deep inside its constructor on "2026-13-01".
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_yaml(path: Path) -> Any:
+    """Return the parsed content of `path`; raise YamlFileError naming the line on failure."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise YamlFileError("file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise YamlFileError(f"not UTF-8 text (byte {exc.start})") from exc
+    except OSError as exc:
+        raise YamlFileError(f"cannot read the file: {exc.strerror}") from exc
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlFileError(f"{where}YAML syntax error: {problem}") from exc
+    except yaml.YAMLError as exc:
+        raise YamlFileError(f"YAML syntax error: {exc}") from exc
