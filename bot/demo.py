@@ -67,7 +67,7 @@ class Demo:
                 cells = []
                 for button in row:
                     number += 1
-                    link = f" → {button.url}" if button.url else ""
+                    link = " (opens a link)" if button.url else ""
                     cells.append(f"[{number}] {button.label}{link}")
                 self.say("   " + "   ".join(cells))
             self.say()

@@ -5,17 +5,54 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, TypeHandler
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from handlers import common, start
+from handlers import answers, common, start
+
+_ID = r"[a-z0-9-]{3,40}"
+_AUDIENCE = r"(farmer|job_seeker|entrepreneur|aspiring|vulnerable)"
+_CHAIN = r"(apple|milk|soy|vegetables|-)"
+_TOPIC = r"(opportunities|rules|where|apply|procedures)"
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register the handlers: the person first (group -1), then commands, buttons, text."""
+    private = filters.ChatType.PRIVATE
     application.add_handler(TypeHandler(Update, common.load_person), group=-1)
-    application.add_handler(CommandHandler("start", start.start))
-    application.add_handler(CommandHandler("language", start.ask_language))
+
+    for name, callback in (
+        ("start", start.start),
+        ("menu", start.show_main_menu),
+        ("language", start.ask_language),
+        ("help", start.help_command),
+        ("cancel", start.cancel),
+    ):
+        application.add_handler(CommandHandler(name, callback, filters=private))
+
+    for pattern, callback in (
+        (r"^lang:(kk|ru|en)$", start.choose_language),
+        (r"^language$", start.ask_language),
+        (r"^who$", start.ask_audience),
+        (rf"^aud:{_AUDIENCE}$", start.choose_audience),
+        (rf"^vc:{_CHAIN}$", start.choose_value_chain),
+        (r"^m$", start.show_main_menu),
+        (rf"^t:{_TOPIC}:{_AUDIENCE}:{_CHAIN}:\d{{1,3}}$", answers.entry_list),
+        (rf"^e:{_ID}(:s)?$", answers.entry_card),
+        (rf"^d:{_ID}:(more|steps|docs|where)(:\d{{1,2}})?$", answers.entry_section),
+        (rf"^ask:({_ID}|-)$", answers.ask_specialist),
+    ):
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    # Anything else pressed is an old or forged button.
+    application.add_handler(CallbackQueryHandler(answers.stale_button))
+
     application.add_handler(
-        CallbackQueryHandler(start.choose_language, pattern=r"^lang:(kk|ru|en)$")
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, answers.search)
     )
     application.add_error_handler(common.on_error)

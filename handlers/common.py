@@ -87,3 +87,20 @@ def user_id(update: Update) -> int:
     """Return the Telegram id of the person who sent the update."""
     assert update.effective_user is not None
     return update.effective_user.id
+
+
+async def ack(update: Update, text: str | None = None) -> None:
+    """Answer a button press so the phone stops spinning; harmless for other updates."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text)
+    except BadRequest as exc:  # already answered, or too old: nothing more to do
+        log.debug("callback %s not answered: %s", query.id, exc)
+
+
+def callback_data(update: Update) -> str:
+    """Return the data of the pressed button."""
+    assert update.callback_query is not None
+    return update.callback_query.data or ""

@@ -1,64 +1,136 @@
-"""First contact: /start, the language choice and the welcome."""
+"""First contact and who the person is: /start, languages, audience, value chain."""
 
 from __future__ import annotations
 
 import re
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.app import BotContext, set_personal_commands
+from bot.knowledge import AUDIENCES, VALUE_CHAINS
 from bot.services import people
-from handlers.common import show, user_id
-from handlers.keyboards import language_keyboard
+from handlers import render
+from handlers.common import ack, callback_data, show, user_id
 
-LANGUAGE_PROMPT = "Тілді таңдаңыз\nВыберите язык\nChoose your language"
-_SOURCE_RE = re.compile(r"^src-([A-Za-z0-9_-]{1,40})$")
+_SOURCE_RE = re.compile(r"^src-([A-Za-z0-9_-]{1,60})$")
+_ENTRY_RE = re.compile(r"^e-([a-z0-9-]{3,40})$")
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """Greet the person and offer the three languages."""
+    """Greet: a deep link opens its entry; a returning person gets the main menu."""
+    from handlers.answers import send_card
+
     payload = context.args[0] if context.args else ""
-    match = _SOURCE_RE.match(payload)
+    source_match, entry_match = _SOURCE_RE.match(payload), _ENTRY_RE.match(payload)
+    source = source_match.group(1) if source_match else (payload if entry_match else None)
     async with context.svc.db.write() as session:
-        await people.record_visit(session, user_id(update), source=match and match.group(1))
-    await show(update, context, LANGUAGE_PROMPT, language_keyboard(context.lang))
+        context.person = await people.record_visit(session, user_id(update), source=source)
+        if context.person.language is None:
+            context.person = await people.set_language(session, user_id(update), context.lang)
+            await set_personal_commands(context.bot, user_id(update), context.lang)
+            fresh = True
+        else:
+            fresh = False
+    if entry_match and context.svc.kb.entry(entry_match.group(1)) is not None:
+        await send_card(update, context, entry_match.group(1), back="m")
+        return
+    if fresh or context.person.audience is None:
+        await show(update, context, render.LANGUAGE_PROMPT, render.language_keyboard(context.lang))
+        return
+    await show_main_menu(update, context)
 
 
 async def ask_language(update: Update, context: BotContext) -> None:
-    """Offer the three languages again."""
-    await show(update, context, LANGUAGE_PROMPT, language_keyboard(context.lang))
+    """Offer the three languages."""
+    await ack(update)
+    await show(update, context, render.LANGUAGE_PROMPT, render.language_keyboard(context.lang))
 
 
 async def choose_language(update: Update, context: BotContext) -> None:
-    """Store the chosen language, switch the command menu and welcome the person."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    lang = query.data.removeprefix("lang:")
+    """Switch everything to the chosen language, the command menu included."""
+    await ack(update)
+    lang = callback_data(update).removeprefix("lang:")
     async with context.svc.db.write() as session:
         context.person = await people.set_language(session, user_id(update), lang)
     context.lang = lang
     await set_personal_commands(context.bot, user_id(update), lang)
-    await show(update, context, welcome_text(context))
+    if context.person.audience is None:
+        _ = context._
+        await show(update, context, render.welcome(_), render.audience_keyboard(_))
+    else:
+        await show_main_menu(update, context)
 
 
-def welcome_text(context: BotContext) -> str:
-    """Say what the OSS is, what the bot can do and what it stores."""
+async def ask_audience(update: Update, context: BotContext) -> None:
+    """Ask who the person is."""
+    await ack(update)
     _ = context._
-    return "\n\n".join(
+    await show(update, context, render.audience_question(_), render.audience_keyboard(_))
+
+
+async def choose_audience(update: Update, context: BotContext) -> None:
+    """Remember who the person is; ask farmers what they grow."""
+    await ack(update)
+    audience = callback_data(update).removeprefix("aud:")
+    if audience not in AUDIENCES:
+        return
+    async with context.svc.db.write() as session:
+        context.person = await people.set_audience(session, user_id(update), audience)
+    if audience == "farmer":
+        _ = context._
+        await show(update, context, render.value_chain_question(_), render.value_chain_keyboard(_))
+        return
+    await show_main_menu(update, context)
+
+
+async def choose_value_chain(update: Update, context: BotContext) -> None:
+    """Remember what the farmer grows or produces, then show the topics."""
+    await ack(update)
+    chain = callback_data(update).removeprefix("vc:")
+    value_chain = chain if chain in VALUE_CHAINS else None
+    async with context.svc.db.write() as session:
+        context.person = await people.set_value_chain(session, user_id(update), value_chain)
+    await show_main_menu(update, context)
+
+
+async def show_main_menu(update: Update, context: BotContext) -> None:
+    """Show the main menu in the person's language."""
+    await ack(update)
+    await render_main_menu(update, context)
+
+
+async def render_main_menu(update: Update, context: BotContext) -> None:
+    """Show the main menu, or ask who the person is when the bot does not know yet."""
+    if context.person is None or context.person.audience is None:
+        _ = context._
+        await show(update, context, render.audience_question(_), render.audience_keyboard(_))
+        return
+    text, keyboard = render.main_menu(context.person, context._)
+    await show(update, context, text, keyboard)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """Explain in a few lines how to use the bot."""
+    _ = context._
+    text = "\n\n".join(
         (
-            _("<b>Welcome to the One Stop Shop of Enbekshikazakh district!</b>"),
+            "ℹ️ <b>" + _("How to use this bot") + "</b>",
+            _("Press the buttons to choose a topic, or type your question in your own words."),
             _(
-                "The One Stop Shop (OSS) brings together 12 organisations that help farmers, "
-                "job seekers and entrepreneurs: opportunities, rules, where to go and how to apply."
+                "If the answer is not enough, press “Ask a specialist”: the OSS passes your "
+                "question to the right organisation."
             ),
             _(
-                "Here you can find an answer in a few taps, and ask a specialist when the "
-                "answer is not enough."
-            ),
-            _(
-                "I keep only your language and the choices you make here. A question goes to a "
-                "specialist only if you agree."
+                "/menu: main menu\n/language: change language\n/cancel: stop what you are "
+                "doing\n/start: start again"
             ),
         )
     )
+    await show(update, context, text, InlineKeyboardMarkup([[render.home_button(_)]]))
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """Stop whatever the person was doing and go back to the main menu."""
+    _ = context._
+    await context.bot.send_message(user_id(update), _("OK, stopped."))
+    await show_main_menu(update, context)

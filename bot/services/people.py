@@ -70,3 +70,24 @@ async def set_language(session: AsyncSession, telegram_id: int, language: str) -
     row.last_seen = utcnow()
     await session.flush()
     return Profile.from_row(row)
+
+
+async def set_audience(session: AsyncSession, telegram_id: int, audience: str) -> Profile:
+    """Store who the person is; only farmers keep a value chain."""
+    row = await _get_or_create(session, telegram_id)
+    row.audience = audience
+    if audience != "farmer":
+        row.value_chain = None
+    await session.flush()
+    return Profile.from_row(row)
+
+
+async def set_value_chain(
+    session: AsyncSession, telegram_id: int, value_chain: str | None
+) -> Profile:
+    """Store the farmer's value chain (None for another one)."""
+    row = await _get_or_create(session, telegram_id)
+    row.audience = "farmer"
+    row.value_chain = value_chain
+    await session.flush()
+    return Profile.from_row(row)

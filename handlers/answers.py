@@ -1,0 +1,93 @@
+"""Answers: topic lists, the answer card and its parts, free-text search, stale buttons."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.app import BotContext
+from handlers import render
+from handlers.common import ack, callback_data, show
+from handlers.start import render_main_menu
+
+
+async def entry_list(update: Update, context: BotContext) -> None:
+    """List the entries of a topic for the audience and value chain in the button."""
+    await ack(update)
+    _, topic, audience, chain, page = callback_data(update).split(":")
+    entries = render.entries_for(context.svc.kb, topic, audience, chain)
+    text, keyboard = render.entry_list(
+        entries, topic, audience, chain, int(page), context._, context.lang
+    )
+    await show(update, context, text, keyboard)
+
+
+async def entry_card(update: Update, context: BotContext) -> None:
+    """Show the answer card of an entry."""
+    parts = callback_data(update).split(":")
+    entry = context.svc.kb.entry(parts[1])
+    if entry is None:
+        await stale_button(update, context)
+        return
+    await ack(update)
+    if len(parts) > 2 or context.person is None or context.person.audience is None:
+        back = "m"
+    else:
+        back = f"t:{entry.topic}:{context.person.audience}:{context.person.value_chain or '-'}:0"
+    await send_card(update, context, entry.id, back=back)
+
+
+async def send_card(update: Update, context: BotContext, entry_id: str, *, back: str) -> None:
+    """Render and show the card of `entry_id`."""
+    entry = context.svc.kb.entry(entry_id)
+    assert entry is not None
+    text, keyboard = render.card(
+        entry, context.lang, context._, back=back, bot_username=context.bot.username
+    )
+    await show(update, context, text, keyboard)
+
+
+async def entry_section(update: Update, context: BotContext) -> None:
+    """Show one part of an entry (details, steps, documents, where), a screen at a time."""
+    parts = callback_data(update).split(":")
+    entry = context.svc.kb.entry(parts[1])
+    if entry is None:
+        await stale_button(update, context)
+        return
+    await ack(update)
+    section = parts[2]
+    pages = render.section_pages(entry, section, context.svc.kb, context.lang, context._)
+    page = min(int(parts[3]) if len(parts) > 3 else 0, len(pages) - 1)
+    keyboard = render.section_keyboard(entry, section, page, len(pages), context.lang, context._)
+    await show(update, context, pages[page], keyboard)
+
+
+async def ask_specialist(update: Update, context: BotContext) -> None:
+    """Say honestly that handing a question to a specialist is not built yet."""
+    await ack(update)
+    _ = context._
+    text = _(
+        "Handing a question to a specialist through this bot is not available yet; it is "
+        "coming soon. Until then, the answers here say where to go and whom to contact."
+    )
+    await show(update, context, text, InlineKeyboardMarkup([[render.home_button(_)]]))
+
+
+async def search(update: Update, context: BotContext) -> None:
+    """Treat typed text as a question: offer the best entries, or say nothing fits."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    if context.person is None or context.person.language is None:
+        from handlers.start import start
+
+        await start(update, context)
+        return
+    audience = context.person.audience if context.person else None
+    hits = context.svc.kb.search(message.text, lang=context.lang, limit=3, audience=audience)
+    text, keyboard = render.search_results([hit.entry for hit in hits], context.lang, context._)
+    await message.reply_text(text, reply_markup=keyboard)
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """Tell the person the button is out of date and show the main menu."""
+    await ack(update, render.stale(context.lang))
+    await render_main_menu(update, context)

@@ -1,0 +1,31 @@
+"""Names of audiences, value chains and topics, with the small icon each button carries."""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+
+AUDIENCE_LABELS: dict[str, tuple[str, str]] = {
+    "farmer": ("🧑‍🌾", N_("Farmer")),
+    "job_seeker": ("🔎", N_("Looking for a job")),
+    "entrepreneur": ("💼", N_("Entrepreneur")),
+    # TRANSLATORS: a person who wants to start a business
+    "aspiring": ("🚀", N_("Starting a business")),
+    # TRANSLATORS: a vulnerable person looking for work who needs extra support
+    "vulnerable": ("🤝", N_("Need support to find work")),
+}
+
+VALUE_CHAIN_LABELS: dict[str, tuple[str, str]] = {
+    "apple": ("🍎", N_("Apples")),
+    "milk": ("🥛", N_("Milk")),
+    "soy": ("🫘", N_("Soy")),
+    "vegetables": ("🥕", N_("Vegetables")),
+    "-": ("🌾", N_("Other")),
+}
+
+TOPIC_LABELS: dict[str, tuple[str, str]] = {
+    "opportunities": ("💡", N_("Opportunities")),
+    "rules": ("📜", N_("Rules and permits")),
+    "where": ("📍", N_("Where to find a service")),
+    "apply": ("📝", N_("How and to whom to apply")),
+    "procedures": ("🪜", N_("Step by step")),
+}

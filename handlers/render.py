@@ -1,0 +1,348 @@
+"""Texts and keyboards of the client journey, built by pure functions from plain values."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from datetime import date
+from urllib.parse import quote
+
+from babel.dates import format_date
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import translator
+from bot.knowledge import Entry, KnowledgeBase
+from bot.services.people import Profile
+from bot.settings import LANGUAGES
+from handlers.labels import AUDIENCE_LABELS, TOPIC_LABELS, VALUE_CHAIN_LABELS
+
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+LANGUAGE_PROMPT = "Тілді таңдаңыз\nВыберите язык\nChoose your language"
+PAGE_SIZE = 6
+SCREEN_CHARS = 900  # what fits one screen of a small phone without scrolling far
+
+Button = InlineKeyboardButton
+Gettext = Callable[[str], str]
+
+
+def label(labels: dict[str, tuple[str, str]], key: str, _: Gettext) -> str:
+    """Return a button label: the icon and the translated name."""
+    icon, name = labels[key]
+    return f"{icon} {_(name)}"
+
+
+def heading(icon: str, title: str, body: str) -> str:
+    """Return a bold headed paragraph."""
+    return f"{icon} <b>{title}</b>\n{body}"
+
+
+def rows(buttons: Sequence[Button], per_row: int = 2) -> list[list[Button]]:
+    """Lay buttons out `per_row` to a row."""
+    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+
+
+def home_button(_: Gettext) -> Button:
+    return Button("🏠 " + _("Main menu"), callback_data="m")
+
+
+def language_keyboard(first: str) -> InlineKeyboardMarkup:
+    """Offer the three languages, the one Telegram reports for the person first."""
+    order = [first, *[lang for lang in LANGUAGES if lang != first]]
+    return InlineKeyboardMarkup(
+        [[Button(LANGUAGE_NAMES[lang], callback_data=f"lang:{lang}")] for lang in order]
+    )
+
+
+def welcome(_: Gettext) -> str:
+    """Say what the OSS is, what the bot can do and what it stores; then ask who they are."""
+    return "\n\n".join(
+        (
+            _("<b>Welcome to the One Stop Shop of Enbekshikazakh district!</b>"),
+            _(
+                "The One Stop Shop (OSS) brings together 12 organisations that help farmers, "
+                "job seekers and entrepreneurs: opportunities, rules, where to go and how to apply."
+            ),
+            _(
+                "Here you can find an answer in a few taps, and ask a specialist when the "
+                "answer is not enough."
+            ),
+            _(
+                "I keep only your language and the choices you make here. A question goes to a "
+                "specialist only if you agree."
+            ),
+            _("<b>Who are you?</b>"),
+        )
+    )
+
+
+def audience_question(_: Gettext) -> str:
+    return _("<b>Who are you?</b> Choose what fits you best.")
+
+
+def audience_keyboard(_: Gettext) -> InlineKeyboardMarkup:
+    buttons = [
+        Button(label(AUDIENCE_LABELS, key, _), callback_data=f"aud:{key}")
+        for key in AUDIENCE_LABELS
+    ]
+    return InlineKeyboardMarkup([[b] for b in buttons])
+
+
+def value_chain_question(_: Gettext) -> str:
+    return _("<b>What do you grow or produce?</b>")
+
+
+def value_chain_keyboard(_: Gettext) -> InlineKeyboardMarkup:
+    buttons = [
+        Button(label(VALUE_CHAIN_LABELS, key, _), callback_data=f"vc:{key}")
+        for key in VALUE_CHAIN_LABELS
+    ]
+    return InlineKeyboardMarkup(rows(buttons))
+
+
+def who_line(profile: Profile | None, _: Gettext) -> str:
+    """Say in one line whom the menus are chosen for."""
+    if profile is None or profile.audience not in AUDIENCE_LABELS:
+        return ""
+    who = label(AUDIENCE_LABELS, profile.audience, _)
+    if profile.audience == "farmer" and profile.value_chain in VALUE_CHAIN_LABELS:
+        who += " · " + label(VALUE_CHAIN_LABELS, profile.value_chain, _)
+    return who
+
+
+def main_menu(profile: Profile | None, _: Gettext) -> tuple[str, InlineKeyboardMarkup]:
+    """The main menu: the five topics, and one tap to change who you are or the language."""
+    who = who_line(profile, _)
+    text = "🏠 <b>" + _("Main menu") + "</b>\n"
+    if who:
+        text += _("For: {who}").format(who=who) + "\n"
+    text += "\n" + _("Choose a topic, or simply type your question in your own words.")
+    audience = profile.audience if profile and profile.audience else None
+    chain = (profile.value_chain or "-") if profile else "-"
+    if audience is None:
+        topic_buttons: list[Button] = []
+    else:
+        topic_buttons = [
+            Button(label(TOPIC_LABELS, key, _), callback_data=f"t:{key}:{audience}:{chain}:0")
+            for key in TOPIC_LABELS
+        ]
+    keyboard = rows(topic_buttons)
+    keyboard.append(
+        [
+            Button("👤 " + _("Change who I am"), callback_data="who"),
+            Button("🌐 " + _("Language"), callback_data="language"),
+        ]
+    )
+    return text, InlineKeyboardMarkup(keyboard)
+
+
+def entries_for(kb: KnowledgeBase, topic: str, audience: str, chain: str) -> tuple[Entry, ...]:
+    """Choose the entries of one topic for an audience; a farmer's chain first, then general."""
+    if audience == "farmer" and chain != "-":
+        return kb.entries_for(audience=audience, value_chain=chain, topic=topic)
+    found = kb.entries_for(audience=audience, topic=topic)
+    if audience == "farmer":
+        return tuple(e for e in found if not e.value_chains)
+    return found
+
+
+def entry_list(
+    entries: Sequence[Entry], topic: str, audience: str, chain: str, page: int, _: Gettext,
+    lang: str,
+) -> tuple[str, InlineKeyboardMarkup]:  # fmt: skip
+    """One page of entry titles as buttons, with paging, back and home."""
+    title = label(TOPIC_LABELS, topic, _)
+    pages = max(1, -(-len(entries) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    if not entries:
+        text = f"<b>{title}</b>\n\n" + _(
+            "There is nothing here for you yet. You can type your question, or ask the OSS."
+        )
+        keyboard = [
+            [Button("🙋 " + _("Ask the OSS"), callback_data="ask:-")],
+            [home_button(_)],
+        ]
+        return text, InlineKeyboardMarkup(keyboard)
+    text = f"<b>{title}</b>\n" + _("Choose what you need:")
+    if pages > 1:
+        text += "\n" + _("Page {page} of {pages}").format(page=page + 1, pages=pages)
+    keyboard = [[Button(e.title.get(lang), callback_data=f"e:{e.id}")] for e in shown]
+    paging = []
+    if page > 0:
+        paging.append(
+            Button("◀️ " + _("Back"), callback_data=f"t:{topic}:{audience}:{chain}:{page - 1}")
+        )
+    if page < pages - 1:
+        paging.append(
+            Button(_("More") + " ▶️", callback_data=f"t:{topic}:{audience}:{chain}:{page + 1}")
+        )
+    if paging:
+        keyboard.append(paging)
+    keyboard.append([home_button(_)])
+    return text, InlineKeyboardMarkup(keyboard)
+
+
+def reviewed_line(day: date, lang: str, _: Gettext) -> str:
+    """Say when the entry was last checked, in the person's language."""
+    return "🗓 " + _("Checked on {date}").format(date=format_date(day, "long", locale=lang))
+
+
+def share_url(bot_username: str, entry: Entry, lang: str) -> str:
+    """Return a link that opens Telegram's share dialog with a deep link to the entry."""
+    deep_link = f"https://t.me/{bot_username}?start=e-{entry.id}"
+    return (
+        f"https://t.me/share/url?url={quote(deep_link, safe='')}"
+        f"&text={quote(entry.title.get(lang), safe='')}"
+    )
+
+
+def card(
+    entry: Entry, lang: str, _: Gettext, *, back: str, bot_username: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The answer card: the short answer, when it was checked, and what to do next."""
+    text = (
+        f"<b>{esc(entry.title.get(lang))}</b>\n\n{esc(entry.summary.get(lang))}\n\n"
+        + reviewed_line(entry.reviewed, lang, _)
+    )
+    buttons = []
+    if entry.details or entry.eligibility or entry.fees or entry.duration or entry.legal_basis:
+        buttons.append(Button("📖 " + _("Details"), callback_data=f"d:{entry.id}:more"))
+    if entry.steps:
+        buttons.append(Button("🪜 " + _("Steps"), callback_data=f"d:{entry.id}:steps"))
+    if entry.documents:
+        buttons.append(Button("📄 " + _("Documents"), callback_data=f"d:{entry.id}:docs"))
+    buttons.append(Button("📍 " + _("Where and whom"), callback_data=f"d:{entry.id}:where"))
+    keyboard = rows(buttons)
+    keyboard.append([Button("🙋 " + _("Ask a specialist"), callback_data=f"ask:{entry.id}")])
+    keyboard.append(
+        [
+            Button("📤 " + _("Share"), url=share_url(bot_username, entry, lang)),
+            Button("⬅️ " + _("Back"), callback_data=back),
+        ]
+    )
+    keyboard.append([home_button(_)])
+    return text, InlineKeyboardMarkup(keyboard)
+
+
+def section_pages(
+    entry: Entry, section: str, kb: KnowledgeBase, lang: str, _: Gettext
+) -> list[str]:
+    """Return the text of one part of an entry, cut into pages that fit a phone screen."""
+    title = f"<b>{esc(entry.title.get(lang))}</b>"
+    parts: list[str] = []
+    if section == "more":
+        if entry.details:
+            parts.append(esc(entry.details.get(lang)))
+        if entry.eligibility:
+            parts.append(heading("👥", _("Who can apply"), esc(entry.eligibility.get(lang))))
+        if entry.fees:
+            parts.append(heading("💳", _("Cost"), esc(entry.fees.get(lang))))
+        if entry.duration:
+            parts.append(heading("⏱", _("How long it takes"), esc(entry.duration.get(lang))))
+        if entry.legal_basis:
+            laws = "\n".join(f"• {esc(law.get(lang))}" for law in entry.legal_basis)
+            parts.append(heading("⚖️", _("Legal basis"), laws))
+    elif section == "steps" and entry.steps:
+        parts.append("🪜 <b>" + _("Steps") + "</b>")
+        parts.extend(f"{n}. {esc(step)}" for n, step in enumerate(entry.steps.get(lang), 1))
+    elif section == "docs" and entry.documents:
+        parts.append("📄 <b>" + _("Documents you need") + "</b>")
+        parts.extend(f"• {esc(doc)}" for doc in entry.documents.get(lang))
+    elif section == "where":
+        if entry.where:
+            parts.append(heading("📍", _("Where to go"), esc(entry.where.get(lang))))
+        for provider_id in entry.providers:
+            provider = kb.provider(provider_id)
+            if provider is None:
+                continue
+            lines = [f"🏢 <b>{esc(provider.name.get(lang))}</b>"]
+            contacts = provider.contacts
+            if contacts.address:
+                lines.append(f"📫 {esc(contacts.address.get(lang))}")
+            if contacts.hours:
+                lines.append(f"🕘 {esc(contacts.hours.get(lang))}")
+            if contacts.phone:
+                lines.append(f"☎️ {esc(contacts.phone)}")
+            if contacts.website:
+                lines.append(f"🌐 {esc(contacts.website)}")
+            parts.append("\n".join(lines))
+        parts.append(
+            _("If you are not sure whom to contact, press “Ask a specialist”: the OSS will help.")
+        )
+    if not parts:
+        parts.append(_("There is nothing more about this yet."))
+    return paginate(title, parts)
+
+
+def paginate(title: str, parts: Sequence[str], limit: int = SCREEN_CHARS) -> list[str]:
+    """Group paragraphs into pages of at most `limit` characters, each under the title."""
+    pages: list[str] = []
+    current: list[str] = []
+    for part in _split_long(parts, limit - len(title) - 4):
+        candidate = "\n\n".join([title, *current, part])
+        if current and len(candidate) > limit:
+            pages.append("\n\n".join([title, *current]))
+            current = []
+        current.append(part)
+    pages.append("\n\n".join([title, *current]))
+    return pages
+
+
+def _split_long(parts: Sequence[str], limit: int) -> list[str]:
+    pieces: list[str] = []
+    for part in parts:
+        while len(part) > limit:
+            cut = part.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            pieces.append(part[:cut].rstrip())
+            part = part[cut:].lstrip()
+        pieces.append(part)
+    return pieces
+
+
+def section_keyboard(
+    entry: Entry, section: str, page: int, pages: int, lang: str, _: Gettext
+) -> InlineKeyboardMarkup:
+    keyboard: list[list[Button]] = []
+    if page < pages - 1:
+        keyboard.append(
+            [Button(_("More") + " ▶️", callback_data=f"d:{entry.id}:{section}:{page + 1}")]
+        )
+    if section == "more":
+        keyboard.extend(
+            [[Button(f"🔗 {link.title.get(lang)}", url=link.url)] for link in entry.links[:3]]
+        )
+    keyboard.append([Button("🙋 " + _("Ask a specialist"), callback_data=f"ask:{entry.id}")])
+    keyboard.append([Button("⬅️ " + _("Back"), callback_data=f"e:{entry.id}"), home_button(_)])
+    return InlineKeyboardMarkup(keyboard)
+
+
+def search_results(
+    entries: Sequence[Entry], lang: str, _: Gettext
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Offer the best entries found for a typed question, or say honestly that none fits."""
+    if not entries:
+        text = _(
+            "I did not find an answer to this. Try other words, choose a topic in the menu, "
+            "or ask the OSS."
+        )
+        keyboard = [
+            [Button("🙋 " + _("Ask the OSS"), callback_data="ask:-")],
+            [home_button(_)],
+        ]
+        return text, InlineKeyboardMarkup(keyboard)
+    text = _("Here is what I found. Choose one:")
+    keyboard = [[Button(e.title.get(lang), callback_data=f"e:{e.id}:s")] for e in entries]
+    keyboard.append([Button("🙋 " + _("None of these: ask the OSS"), callback_data="ask:-")])
+    keyboard.append([home_button(_)])
+    return text, InlineKeyboardMarkup(keyboard)
+
+
+def esc(text: str) -> str:
+    """Escape curated or typed text for Telegram's HTML."""
+    return html.escape(text, quote=False)
+
+
+def stale(lang: str) -> str:
+    """The toast for an old or unknown button."""
+    return translator(lang).gettext("This button is out of date. Here is the main menu.")
