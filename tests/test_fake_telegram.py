@@ -19,7 +19,9 @@ async def bot_and_fake() -> tuple[Bot, FakeTelegram]:
     return bot, fake
 
 
-async def test_messages_get_increasing_ids_and_dates(bot_and_fake: tuple[Bot, FakeTelegram]) -> None:
+async def test_messages_get_increasing_ids_and_dates(
+    bot_and_fake: tuple[Bot, FakeTelegram],
+) -> None:
     bot, fake = bot_and_fake
     first = await bot.send_message(42, "one")
     second = await bot.send_message(42, "two")
@@ -43,16 +45,21 @@ async def test_editing_with_the_same_content_is_refused_as_not_modified(
     ("call", "error"),
     [
         (lambda bot: bot.send_message(777, "hi"), "chat not found"),
-        (lambda bot: bot.send_message(42, "<b>unclosed", parse_mode="HTML"), "can't parse entities"),
+        (
+            lambda bot: bot.send_message(42, "<b>unclosed", parse_mode="HTML"),
+            "can't parse entities",
+        ),
         (lambda bot: bot.send_message(42, "<script>x</script>", parse_mode="HTML"), "can't parse"),
         (lambda bot: bot.send_message(42, "x" * 4097), "too long"),
         (lambda bot: bot.edit_message_text("x", chat_id=42, message_id=999), "not found"),
         (lambda bot: bot.answer_callback_query("no-such-query"), "query is too old"),
         (
             lambda bot: bot.send_message(
-                42, "hi", reply_markup=InlineKeyboardMarkup(
+                42,
+                "hi",
+                reply_markup=InlineKeyboardMarkup(
                     [[InlineKeyboardButton("b", callback_data="x" * 65)]]
-                )
+                ),
             ),
             "BUTTON_DATA_INVALID",
         ),
