@@ -33,7 +33,7 @@ class SearchConfig:
     )
     other_language: float = 0.85  # weight of text in a language other than the person's
     audience_boost: float = 1.1  # score factor for entries meant for the person's audience
-    unknown_word: float = 2.0  # weight of a query word found nowhere in the base
+    unknown_word: float = 0.6  # weight of a word found nowhere, as a share of the highest idf
     min_score: float = 2.0  # a hit needs at least this score ...
     min_coverage: float = 0.4  # ... and to answer this share of the query's weight
     relative: float = 0.3  # further hits need this share of the best hit's score
@@ -119,7 +119,7 @@ def _common_prefix(a: str, b: str) -> int:
     return i
 
 
-# Postings of one term: (entry number, BM25F score, answer quality) for each entry that has it.
+# Postings of one term: (entry number, weighted term frequency, answer quality) per entry.
 _Postings = tuple[tuple[int, float, float], ...]
 
 
@@ -136,8 +136,9 @@ class SearchIndex:
         self.config = config or SearchConfig()
         self.entries = entries
         docs = [_entry_fields(entry, providers) for entry in entries]
-        self._idf, self._postings = self._weigh(docs)
-        self._vocab = frozenset(self._idf)
+        self._df, self._postings = self._weigh(docs)
+        self._vocab = frozenset(self._df)
+        self._count = len(entries)
         self._prefixes: dict[str, list[str]] = defaultdict(list)
         self._deletes: dict[str, list[str]] = defaultdict(list)
         for term in sorted(self._vocab):
@@ -148,12 +149,15 @@ class SearchIndex:
                 for variant in _deletions(term):
                     self._deletes[variant].append(term)
         self._memo: dict[str, tuple[tuple[str, float], ...]] = {}
-        self._max_idf = max(self._idf.values(), default=1.0)
+
+    def idf(self, df: float) -> float:
+        """Return the BM25 inverse document frequency of a word found in `df` entries."""
+        return math.log(1 + (self._count - df + 0.5) / (df + 0.5))
 
     def _weigh(
         self, docs: list[dict[str, dict[str, list[str]]]]
-    ) -> tuple[dict[str, float], dict[str | None, dict[str, _Postings]]]:
-        """Return each term's idf and its postings for each language hint."""
+    ) -> tuple[dict[str, int], dict[str | None, dict[str, _Postings]]]:
+        """Return each term's document frequency and its postings for each language hint."""
         cfg = self.config
         count = max(len(docs), 1)
         avg = {
@@ -176,7 +180,6 @@ class SearchIndex:
             per_doc.append(terms)
             for word in terms:
                 df[word] += 1
-        idf = {t: math.log(1 + (len(docs) - n + 0.5) / (n + 0.5)) for t, n in df.items()}
         postings: dict[str | None, dict[str, _Postings]] = {}
         for hint in (None, *LANGS):
             factors = [1.0 if hint in (None, lang) else cfg.other_language for lang in LANGS]
@@ -184,10 +187,9 @@ class SearchIndex:
             for number, terms in enumerate(per_doc):
                 for word, (tf, quality) in terms.items():
                     tfw = sum(f * t for f, t in zip(factors, tf, strict=True))
-                    score = idf[word] * tfw * (cfg.k1 + 1) / (cfg.k1 + tfw)
-                    lists[word].append((number, score, quality))
+                    lists[word].append((number, tfw, quality))
             postings[hint] = {word: tuple(items) for word, items in lists.items()}
-        return idf, postings
+        return dict(df), postings
 
     def expand(self, word: str) -> tuple[tuple[str, float], ...]:
         """Return the indexed terms that `word` may stand for, each with a similarity in (0, 1]."""
@@ -214,13 +216,13 @@ class SearchIndex:
         # The base has the stem, the person typed a suffix: "субсидиялар" -> "субсидия".
         for k in range(_MIN_STEM, n):
             stem = word[:k]
-            if stem in vocab and (k > _MIN_STEM or n - k <= 4):
+            if stem in vocab and (k > _MIN_STEM or n - k <= 3):
                 add(stem, max(0.75, 1.0 - 0.04 * (n - k)))
         # The person typed the stem, the base has a suffix: "алма" -> "алмаға".
         if n >= _MIN_STEM:
             for term in self._prefixes.get(word[: _PREFIX_KEYS[-1]], ()):
                 extra = len(term) - n
-                if extra > 0 and term.startswith(word) and (n > _MIN_STEM or extra <= 3):
+                if extra > 0 and term.startswith(word) and (n > _MIN_STEM or extra <= 2):
                     add(term, max(0.7, 1.0 - 0.04 * extra))
         # Both inflected: "субсидию" -> "субсидиями".
         if n > _SHARED_STEM:
@@ -240,6 +242,31 @@ class SearchIndex:
                     add(term, 0.75)
         return out
 
+    def _word(
+        self, word: str, postings: dict[str, _Postings]
+    ) -> tuple[float, dict[int, float], dict[int, float]]:
+        """Return a query word's idf, its BM25 score and its answer quality in each entry.
+
+        All the terms a word may stand for count as one term, like a stem: their frequencies
+        add up (scaled by similarity) and the word's idf comes from every entry that has any.
+        """
+        k1 = self.config.k1
+        freq: dict[int, float] = {}
+        answer: dict[int, float] = {}
+        presence: dict[int, float] = {}
+        for term, sim in self.expand(word):
+            for number, tfw, quality in postings[term]:
+                freq[number] = freq.get(number, 0.0) + sim * tfw
+                if sim * quality > answer.get(number, 0.0):
+                    answer[number] = sim * quality
+                if sim > presence.get(number, 0.0):
+                    presence[number] = sim
+        if not freq:
+            return 0.0, {}, {}
+        idf = self.idf(sum(presence.values()))
+        scores = {number: idf * tf * (k1 + 1) / (k1 + tf) for number, tf in freq.items()}
+        return idf, scores, answer
+
     def search(
         self, words: list[str], *, lang: str | None, audience: str | None, limit: int
     ) -> list[tuple[int, float]]:
@@ -250,24 +277,15 @@ class SearchIndex:
         covered: dict[int, float] = defaultdict(float)
         total = 0.0
         for word in dict.fromkeys(words):
-            matches = self.expand(word)
-            if not matches:
-                total += cfg.unknown_word
+            idf, word_scores, answer = self._word(word, postings)
+            if not word_scores:
+                total += cfg.unknown_word * self.idf(0)
                 continue
-            weight = max(sim * self._idf[term] for term, sim in matches)
-            total += weight
-            best: dict[int, float] = {}
-            answer: dict[int, float] = {}
-            for term, sim in matches:
-                for number, score, quality in postings[term]:
-                    if sim * score > best.get(number, 0.0):
-                        best[number] = sim * score
-                    if sim * quality > answer.get(number, 0.0):
-                        answer[number] = sim * quality
-            for number, score in best.items():
+            total += idf
+            for number, score in word_scores.items():
                 scores[number] += score
             for number, quality in answer.items():
-                covered[number] += weight * quality
+                covered[number] += idf * quality
         if not scores or total <= 0:
             return []
         ranked: list[tuple[int, float]] = []
@@ -289,9 +307,11 @@ class SearchIndex:
         postings = self._postings[lang if lang in LANGS else None]
         rows: dict[str, object] = {}
         for word in dict.fromkeys(words):
-            matches = self.expand(word)
+            idf, scores, answer = self._word(word, postings)
+            best = sorted(scores.items(), key=lambda item: -item[1])[:5]
             rows[word] = {
-                term: (round(sim, 3), round(self._idf[term], 3), len(postings[term]))
-                for term, sim in matches
+                "idf": round(idf, 3),
+                "terms": {term: (round(sim, 3), self._df[term]) for term, sim in self.expand(word)},
+                "best": [(self.entries[n].id, round(s, 2), round(answer[n], 2)) for n, s in best],
             }
         return rows

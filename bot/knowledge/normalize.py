@@ -26,6 +26,7 @@ _TABLE = str.maketrans(_LETTERS)
 
 # Latin spellings that mean the same sound as the skeleton's, applied after the table above.
 _LATIN = (
+    (re.compile(r"shch"), "sh"),  # Russian transliteration of щ
     (re.compile(r"kh"), "h"),  # Russian transliteration of х
     (re.compile(r"ph"), "f"),
     (re.compile(r"gh"), "g"),  # informal Latin for ғ
