@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import answers, common, start
+from handlers import answers, common, manager, start
 
 _ID = r"[a-z0-9-]{3,40}"
 _AUDIENCE = r"(farmer|job_seeker|entrepreneur|aspiring|vulnerable)"
@@ -33,6 +33,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("language", start.ask_language),
         ("help", start.help_command),
         ("cancel", start.cancel),
+        ("reload", manager.reload_knowledge),
     ):
         application.add_handler(CommandHandler(name, callback, filters=private))
 
@@ -55,4 +56,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, answers.search)
     )
+    application.add_handler(MessageHandler(private & filters.COMMAND, answers.unknown_command))
     application.add_error_handler(common.on_error)

@@ -91,3 +91,13 @@ async def stale_button(update: Update, context: BotContext) -> None:
     """Tell the person the button is out of date and show the main menu."""
     await ack(update, render.stale(context.lang))
     await render_main_menu(update, context)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """Say kindly that the command is not known and show the main menu."""
+    _ = context._
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(
+        _("I do not know this command. Here is what I can do: /menu, /language, /help.")
+    )
