@@ -500,3 +500,16 @@ def test_normalize_lowercases_transliterates_and_strips_punctuation(
     text: str, skeleton: str
 ) -> None:
     assert normalize(text) == skeleton
+
+
+def test_the_example_entry_in_the_curators_guide_is_valid(base: Path) -> None:
+    guide = (REAL_BASE / "README.md").read_text(encoding="utf-8")
+    start = guide.index("```yaml\n  - id: ") + len("```yaml\n")
+    example = guide[start : guide.index("```", start)]
+    (base / "entries" / "example.yaml").write_text("entries:\n" + example, encoding="utf-8")
+    (base / "providers.yaml").write_text(
+        (REAL_BASE / "providers.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    kb = load_knowledge(base)
+    entry = kb.entry("job-cv-enbek")
+    assert entry is not None and entry.fees is None and len(entry.steps.kk) == 3  # type: ignore[union-attr]
