@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,6 +42,11 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     log_level: str = "INFO"
+    case_due_hours: float = 16.0
+    remind_before_hours: float = 4.0
+    followup_days: int = 7
+    workday: tuple[time, time] = (time(9, 0), time(18, 0))
+    digest_time: time = time(9, 0)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -144,6 +150,12 @@ class Settings:
         if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             problems.append(f"LOG_LEVEL: {log_level!r} is not DEBUG, INFO, WARNING or ERROR")
 
+        due_hours = _number(get("CASE_DUE_HOURS"), "CASE_DUE_HOURS", 16.0, problems)
+        remind = _number(get("REMIND_BEFORE_HOURS"), "REMIND_BEFORE_HOURS", 4.0, problems)
+        followup = _number(get("FOLLOWUP_DAYS"), "FOLLOWUP_DAYS", 7, problems)
+        workday = _workday(get("WORKDAY") or "09:00-18:00", problems)
+        digest = _clock_time(get("DIGEST_TIME") or "09:00", "DIGEST_TIME", problems)
+
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -160,6 +172,11 @@ class Settings:
             webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
             webhook_port=port,
             log_level=log_level,
+            case_due_hours=due_hours,
+            remind_before_hours=remind,
+            followup_days=int(followup),
+            workday=workday,
+            digest_time=digest,
         )
 
 
@@ -189,3 +206,34 @@ def read_env_file(path: Path) -> dict[str, str]:
             value = value[1:-1]
         values[name] = value
     return values
+
+
+def _number(text: str | None, name: str, default: float, problems: list[str]) -> float:
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        problems.append(f"{name}: {text!r} is not a positive number")
+        return default
+    return value
+
+
+def _clock_time(text: str, name: str, problems: list[str]) -> time:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
+        return time(int(match.group(1)), int(match.group(2)))
+    problems.append(f"{name}: {text!r} is not a time of day like 09:00")
+    return time(9, 0)
+
+
+def _workday(text: str, problems: list[str]) -> tuple[time, time]:
+    start_text, _, end_text = text.partition("-")
+    start = _clock_time(start_text.strip(), "WORKDAY", problems)
+    end = _clock_time(end_text.strip(), "WORKDAY", problems)
+    if end <= start:
+        problems.append(f"WORKDAY: {text!r} must be like 09:00-18:00, the start before the end")
+        return time(9, 0), time(18, 0)
+    return start, end

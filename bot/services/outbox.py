@@ -1,0 +1,160 @@
+"""The outbox: notifications written with the change that causes them, delivered later.
+
+A service adds a notification in the same transaction as the change; the delivery worker
+claims due rows (skipping rows another worker holds), sends them, and marks them sent, or
+schedules a retry. One chat's notifications go out in the order they were written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.models import OutboxMessage
+
+CLAIM_FOR = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One message to deliver: to whom, what kind, and the values to render it with."""
+
+    id: int
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def enqueue(
+    session: AsyncSession,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    dedup_key: str | None = None,
+    now: datetime,
+) -> None:
+    """Add a notification; a second one with the same `dedup_key` is silently dropped."""
+    values = {
+        "chat_id": chat_id,
+        "kind": kind,
+        "payload": payload,
+        "dedup_key": dedup_key,
+        "created_at": now,
+        "next_attempt_at": now,
+        "attempts": 0,
+    }
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(OutboxMessage).values(**values)
+    if dedup_key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["dedup_key"])
+    await session.execute(statement)
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, limit: int = 20, chat_id: int | None = None
+) -> list[Notification]:
+    """Claim up to `limit` due notifications, the oldest unsent one of each chat only."""
+    earlier = aliased(OutboxMessage)
+    pending = and_(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+    blocked_by_earlier = exists().where(
+        earlier.chat_id == OutboxMessage.chat_id,
+        earlier.id < OutboxMessage.id,
+        earlier.sent_at.is_(None),
+        earlier.failed_at.is_(None),
+    )
+    query = (
+        select(OutboxMessage)
+        .where(
+            pending,
+            OutboxMessage.next_attempt_at <= now,
+            (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+            ~blocked_by_earlier,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if chat_id is not None:
+        query = query.where(OutboxMessage.chat_id == chat_id)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+    rows = list(await session.scalars(query))
+    for row in rows:
+        row.claimed_until = now + CLAIM_FOR
+    await session.flush()
+    return [Notification(r.id, r.chat_id, r.kind, dict(r.payload), r.attempts) for r in rows]
+
+
+async def mark_sent(
+    session: AsyncSession, notification_id: int, *, message_id: int | None, now: datetime
+) -> None:
+    """Record that the notification reached Telegram."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == notification_id)
+        .values(sent_at=now, telegram_message_id=message_id, claimed_until=None, last_error=None)
+    )
+
+
+async def mark_retry(
+    session: AsyncSession, notification_id: int, *, error: str, retry_at: datetime
+) -> None:
+    """Schedule another attempt."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == notification_id)
+        .values(
+            attempts=OutboxMessage.attempts + 1,
+            next_attempt_at=retry_at,
+            claimed_until=None,
+            last_error=error[:500],
+        )
+    )
+
+
+async def mark_failed(
+    session: AsyncSession, notification_id: int, *, error: str, now: datetime
+) -> None:
+    """Give up on a notification that can never be delivered (the person blocked the bot)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == notification_id)
+        .values(
+            attempts=OutboxMessage.attempts + 1,
+            failed_at=now,
+            claimed_until=None,
+            last_error=error[:500],
+        )
+    )
+
+
+async def case_of_message(session: AsyncSession, chat_id: int, message_id: int) -> int | None:
+    """Return the case a delivered notification belonged to, for native replies."""
+    payload = await session.scalar(
+        select(OutboxMessage.payload).where(
+            OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message_id
+        )
+    )
+    if not payload:
+        return None
+    case_id = payload.get("case_id")
+    return int(case_id) if isinstance(case_id, int) else None
+
+
+async def pending_count(session: AsyncSession) -> int:
+    """Return how many notifications still wait to be delivered."""
+    rows = await session.scalars(
+        select(OutboxMessage.id).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+        )
+    )
+    return len(list(rows))
