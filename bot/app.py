@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
@@ -26,7 +26,9 @@ from bot.db import Database
 from bot.i18n import N_, translator
 from bot.knowledge import KnowledgeBase, KnowledgeHolder
 from bot.models import utcnow
+from bot.services.cases import CaseDesk
 from bot.services.people import Profile
+from bot.services.worktime import WorkingHours
 from bot.settings import LANGUAGES, Settings
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,22 @@ class Services:
     db: Database
     knowledge: KnowledgeHolder
     clock: Callable[[], datetime] = field(default=utcnow)
+    background: bool = True
+    cases: CaseDesk = field(init=False)
+
+    def __post_init__(self) -> None:
+        settings = self.settings
+        self.cases = CaseDesk(
+            db=self.db,
+            knowledge=lambda: self.knowledge.current,
+            manager_ids=settings.manager_ids,
+            hours=WorkingHours(settings.tz, *settings.workday),
+            default_language=settings.default_language,
+            due_hours=settings.case_due_hours,
+            remind_before=timedelta(hours=settings.remind_before_hours),
+            followup_after=timedelta(days=settings.followup_days),
+            clock=lambda: self.clock(),
+        )
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -126,17 +144,51 @@ async def set_personal_commands(bot: ExtBot[None], chat_id: int, lang: str) -> N
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Set the command menu for every language and the default one."""
+    """Set the command menus; start the outbox worker and the periodic jobs."""
     services: Services = application.bot_data["services"]
     for lang in LANGUAGES:
         await application.bot.set_my_commands(command_menu(lang), language_code=lang)
     await application.bot.set_my_commands(command_menu(services.settings.default_language))
+    if services.background:
+        from handlers.notify import DeliveryWorker
+
+        worker = DeliveryWorker(application)
+        application.bot_data["delivery"] = worker
+        worker.start()
+        jobs = application.job_queue
+        if jobs is not None:
+            jobs.run_repeating(_tick, interval=60, first=5, name="deadlines-and-follow-ups")
+            jobs.run_daily(
+                _digest,
+                time=services.settings.digest_time.replace(tzinfo=services.settings.tz),
+                days=(1, 2, 3, 4, 5),  # PTB counts Sunday as 0
+                name="morning-digest",
+            )
     log.info("bot @%s is ready", application.bot.username)
 
 
+async def _tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Check deadlines and follow-ups (computed from the database, so restarts lose none)."""
+    services: Services = context.application.bot_data["services"]
+    counts = await services.cases.tick()
+    if any(counts.values()):
+        log.info("periodic check: %s", counts)
+        context.application.bot_data["delivery"].wake()
+
+
+async def _digest(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Queue the manager's morning digest."""
+    services: Services = context.application.bot_data["services"]
+    if await services.cases.send_digest():
+        context.application.bot_data["delivery"].wake()
+
+
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Close the database."""
+    """Stop the outbox worker and close the database."""
     services: Services = application.bot_data["services"]
+    worker = application.bot_data.pop("delivery", None)
+    if worker is not None:
+        await worker.stop()
     await services.db.dispose()
 
 

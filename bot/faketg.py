@@ -69,6 +69,7 @@ class Fault:
     methods: frozenset[str] | None = None
     retry_after: int = 1
     count: int = 1
+    chats: frozenset[int] | None = None
 
 
 class _HTMLChecker(HTMLParser):
@@ -324,14 +325,25 @@ class FakeTelegram:
         methods: Iterable[str] | None = None,
         count: int = 1,
         retry_after: int = 1,
+        chats: Iterable[int] | None = None,
     ) -> None:
-        """Make the next `count` matching calls fail with `kind`."""
+        """Make the next `count` calls of `methods` (to `chats`) fail with `kind`."""
         if kind not in ("network", "timeout", "delivered_timeout", "5xx", "429"):
             raise ValueError(f"unknown fault kind {kind!r}")
-        self.faults.append(Fault(kind, frozenset(methods) if methods else None, retry_after, count))
+        self.faults.append(
+            Fault(
+                kind,
+                frozenset(methods) if methods else None,
+                retry_after,
+                count,
+                frozenset(chats) if chats is not None else None,
+            )
+        )
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, params: JSONDict) -> Fault | None:
         for fault in self.faults:
+            if fault.chats is not None and _chat_of(params) not in fault.chats:
+                continue
             if fault.methods is None or method in fault.methods:
                 fault.count -= 1
                 if fault.count <= 0:
@@ -351,7 +363,7 @@ class FakeTelegram:
         """Answer one Bot API request; return (HTTP status, JSON body)."""
         record = ApiCall(method, params)
         self.calls.append(record)
-        fault = self._take_fault(method)
+        fault = self._take_fault(method, params)
         if fault is not None:
             self.faults_injected += 1
             record.ok, record.error = False, f"fault:{fault.kind}"
@@ -655,6 +667,13 @@ class FakeTelegram:
             "file_size": 1024,
             "file_path": f"files/{file_id}",
         }
+
+
+def _chat_of(params: JSONDict) -> int | None:
+    try:
+        return int(params.get("chat_id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 class FakeRequest(BaseRequest):

@@ -168,6 +168,7 @@ class Harness:
     """The real Application on a fake Bot API."""
 
     def __init__(self, services: Services, fake: FakeTelegram | None = None) -> None:
+        services.background = False  # the harness delivers the outbox itself, in step
         self.services = services
         self.fake = fake or FakeTelegram()
         self.app = build_application(services, request=FakeRequest(self.fake), rate_limit=False)
@@ -204,10 +205,29 @@ class Harness:
         return Phone(self, self.fake.add_user(user_id, first_name, language_code=language_code))
 
     async def feed(self, update: JSONDict, chat_id: int | None = None) -> list[Screen]:
-        """Process one update; return the screens that appeared or changed in `chat_id`."""
+        """Process one update and deliver what it queued; return the screens that appeared
+        or changed in `chat_id`."""
         first_call = len(self.fake.calls)
         await self.app.process_update(Update.de_json(update, self.app.bot))
+        await self.deliver()
         return self.changed_since(first_call, chat_id)
+
+    async def deliver(self) -> int:
+        """Deliver every notification that is due now, as the background worker would."""
+        from handlers.notify import deliver_due
+
+        total = 0
+        while attempted := await deliver_due(self.app):
+            total += attempted
+            if total > 10_000:
+                raise RuntimeError("the outbox does not drain")
+        return total
+
+    async def tick(self) -> dict[str, int]:
+        """Run the periodic check (deadlines, follow-ups) once and deliver what it queued."""
+        counts = await self.services.cases.tick()
+        await self.deliver()
+        return counts
 
     def changed_since(self, first_call: int, chat_id: int | None) -> list[Screen]:
         """Return the screens in `chat_id` sent or edited by calls after `first_call`."""

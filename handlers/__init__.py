@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import answers, common, manager, start
+from handlers import answers, common, desk, handoff, inbox, manager, start
 
 _ID = r"[a-z0-9-]{3,40}"
 _AUDIENCE = r"(farmer|job_seeker|entrepreneur|aspiring|vulnerable)"
@@ -34,6 +34,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("help", start.help_command),
         ("cancel", start.cancel),
         ("reload", manager.reload_knowledge),
+        ("cases", desk.list_cases),
+        ("case", desk.case_command),
+        ("invite", desk.invite),
     ):
         application.add_handler(CommandHandler(name, callback, filters=private))
 
@@ -47,14 +50,30 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         (rf"^t:{_TOPIC}:{_AUDIENCE}:{_CHAIN}:\d{{1,3}}$", answers.entry_list),
         (rf"^e:{_ID}(:s)?$", answers.entry_card),
         (rf"^d:{_ID}:(more|steps|docs|where)(:\d{{1,2}})?$", answers.entry_section),
-        (rf"^ask:({_ID}|-)$", answers.ask_specialist),
+        (rf"^ask:({_ID}|-)$", handoff.ask),
+        (rf"^cs:({_ID}|-)$", handoff.consent),
+        (r"^dr:(send|phone|cancel)$", handoff.draft_action),
+        (r"^cr:\d{1,9}$", handoff.write_back),
+        (r"^ok:\d{1,9}:[yn]$", handoff.confirm),
+        (r"^rt:\d{1,9}:[1-5]$", handoff.rate),
+        (r"^fu:\d{1,9}:(yes|no|waiting)$", handoff.follow_up),
+        (r"^cv:\d{1,9}$", desk.view_case),
+        (r"^cl:\d{1,3}$", desk.list_cases),
+        (r"^ca:\d{1,9}$", desk.choose_provider),
+        (r"^cp:\d{1,9}:[a-z0-9_]{2,24}$", desk.assign),
+        (r"^cc:\d{1,9}$", desk.close),
+        (r"^pr:\d{1,9}:[rdx]$", desk.provider_action),
+        (r"^inv:[a-z0-9_]{2,24}$", desk.create_invite),
     ):
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     # Anything else pressed is an old or forged button.
     application.add_handler(CallbackQueryHandler(answers.stale_button))
 
+    application.add_handler(MessageHandler(private & filters.CONTACT, handoff.contact))
     application.add_handler(
-        MessageHandler(private & filters.TEXT & ~filters.COMMAND, answers.search)
+        MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.COMMAND, inbox.on_message)
     )
     application.add_handler(MessageHandler(private & filters.COMMAND, answers.unknown_command))
+    # Whatever an update changed may have written notifications: deliver them now.
+    application.add_handler(TypeHandler(Update, common.wake_delivery), group=1)
     application.add_error_handler(common.on_error)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.app import BotContext
 from handlers import render
@@ -59,17 +59,6 @@ async def entry_section(update: Update, context: BotContext) -> None:
     page = min(int(parts[3]) if len(parts) > 3 else 0, len(pages) - 1)
     keyboard = render.section_keyboard(entry, section, page, len(pages), context.lang, context._)
     await show(update, context, pages[page], keyboard)
-
-
-async def ask_specialist(update: Update, context: BotContext) -> None:
-    """Say honestly that handing a question to a specialist is not built yet."""
-    await ack(update)
-    _ = context._
-    text = _(
-        "Handing a question to a specialist through this bot is not available yet; it is "
-        "coming soon. Until then, the answers here say where to go and whom to contact."
-    )
-    await show(update, context, text, InlineKeyboardMarkup([[render.home_button(_)]]))
 
 
 async def search(update: Update, context: BotContext) -> None:

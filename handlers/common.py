@@ -104,3 +104,10 @@ def callback_data(update: Update) -> str:
     """Return the data of the pressed button."""
     assert update.callback_query is not None
     return update.callback_query.data or ""
+
+
+async def wake_delivery(update: Update, context: BotContext) -> None:
+    """Tell the outbox worker there may be something new to deliver."""
+    worker = context.application.bot_data.get("delivery")
+    if worker is not None:
+        worker.wake()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from bot.app import BotContext, set_personal_commands
 from bot.knowledge import AUDIENCES, VALUE_CHAINS
@@ -21,6 +21,11 @@ async def start(update: Update, context: BotContext) -> None:
     from handlers.answers import send_card
 
     payload = context.args[0] if context.args else ""
+    if payload.startswith("inv-"):
+        from handlers.desk import accept_invite
+
+        await accept_invite(update, context, payload.removeprefix("inv-"))
+        return
     source_match, entry_match = _SOURCE_RE.match(payload), _ENTRY_RE.match(payload)
     source = source_match.group(1) if source_match else (payload if entry_match else None)
     async with context.svc.db.write() as session:
@@ -132,5 +137,12 @@ async def help_command(update: Update, context: BotContext) -> None:
 async def cancel(update: Update, context: BotContext) -> None:
     """Stop whatever the person was doing and go back to the main menu."""
     _ = context._
-    await context.bot.send_message(user_id(update), _("OK, stopped."))
+    stopped = await context.svc.cases.cancel(user_id(update))
+    if stopped == "draft":
+        text = _("Your question was not sent and is deleted.")
+    elif stopped is not None:
+        text = _("OK, your message was not sent.")
+    else:
+        text = _("OK, stopped.")
+    await context.bot.send_message(user_id(update), text, reply_markup=ReplyKeyboardRemove())
     await show_main_menu(update, context)

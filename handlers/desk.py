@@ -1,0 +1,313 @@
+"""The OSS manager's and the providers' side: case lists, case views, assigning, answering."""
+
+from __future__ import annotations
+
+from babel.dates import format_datetime
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.app import BotContext
+from bot.i18n import N_
+from bot.services.cases import Actor, CaseError, CaseView, EventView
+from handlers import render
+from handlers.common import ack, callback_data, show, user_id
+from handlers.handoff import refuse
+from handlers.notify import case_card, case_no, manager_buttons, provider_name, staff_buttons
+
+Button = InlineKeyboardButton
+LIST_PAGE = 8
+
+EVENT_NAMES = {
+    "opened": N_("question sent by the client"),
+    "queued": N_("put in the OSS queue"),
+    "assigned": N_("given to {provider}"),
+    "provider_message": N_("answer from the provider"),
+    "client_message": N_("message from the client"),
+    "returned": N_("returned to the OSS"),
+    "resolved": N_("marked resolved"),
+    "confirmed": N_("the client confirmed it is solved"),
+    "reopened": N_("the client said it is not solved"),
+    "rated": N_("rated {stars} of 5"),
+    "closed": N_("closed by the manager"),
+    "overdue": N_("deadline passed"),
+    "follow_up": N_("follow-up answer: {answer}"),
+}
+ROLE_NAMES = {
+    "client": N_("client"),
+    "staff": N_("provider"),
+    "manager": N_("manager"),
+    "system": N_("bot"),
+}
+STATUS_NAMES = {
+    "new": N_("waiting in the OSS queue"),
+    "assigned": N_("with the provider"),
+    "answered": N_("answered, waiting for the client"),
+    "reopened": N_("reopened"),
+    "resolved": N_("resolved"),
+    "closed": N_("closed"),
+}
+
+
+async def _actor(update: Update, context: BotContext) -> Actor:
+    return await context.svc.cases.actor(user_id(update))
+
+
+def _snapshot(case: CaseView) -> dict[str, object]:
+    return case.snapshot()
+
+
+def case_text(case: CaseView, history: list[EventView], context: BotContext) -> str:
+    """A case with its status and whole history."""
+    _ = context._
+    lang = context.lang
+    text = case_card(_snapshot(case), lang, context.svc, "📂")
+    text += "\n\n" + "📍 " + _("Status: {status}").format(status=_(STATUS_NAMES[case.status]))
+    if case.rating is not None:
+        text += "\n⭐ " + _("Rating: {stars} of 5").format(stars=case.rating)
+    lines = []
+    for event in history[-15:]:
+        moment = format_datetime(
+            event.created_at, "d MMM HH:mm", tzinfo=context.svc.settings.tz, locale=lang
+        )
+        what = _(EVENT_NAMES.get(event.kind, event.kind)).format(
+            provider=render.esc(
+                provider_name(context.svc.kb, event.detail.get("provider_id"), lang)
+            ),
+            stars=event.detail.get("stars", ""),
+            answer=render.esc(str(event.detail.get("answer", ""))),
+        )
+        lines.append(
+            f"• {moment} — {what} ({_(ROLE_NAMES.get(event.actor_role, event.actor_role))})"
+        )
+    text += "\n\n<b>" + _("History") + "</b>\n" + "\n".join(lines)
+    return text[:4000]
+
+
+def case_keyboard(case: CaseView, actor: Actor, context: BotContext) -> InlineKeyboardMarkup | None:
+    if case.status == "closed":
+        return None
+    if actor.role == "manager":
+        return manager_buttons(case.id, context.lang, assigned=bool(case.provider_id))
+    if case.status in ("assigned", "answered", "reopened"):
+        return staff_buttons(case.id, context.lang)
+    return None
+
+
+async def show_case(update: Update, context: BotContext, case_id: int) -> None:
+    """Show a case and its history to the manager or the case's provider."""
+    actor = await _actor(update, context)
+    try:
+        case, history = await context.svc.cases.case_with_history(actor, case_id)
+    except CaseError:
+        await ack(update, context._("This is not available to you."))
+        if update.callback_query is None:
+            await context.bot.send_message(
+                user_id(update), context._("There is no such case for you.")
+            )
+        return
+    await ack(update)
+    await show(
+        update, context, case_text(case, history, context), case_keyboard(case, actor, context)
+    )
+
+
+async def case_command(update: Update, context: BotContext) -> None:
+    """/case N: one case with its whole history."""
+    args = context.args or []
+    actor = await _actor(update, context)
+    if actor.role == "client":
+        from handlers.answers import unknown_command
+
+        await unknown_command(update, context)
+        return
+    if len(args) != 1 or not args[0].lstrip("№#").isdigit():
+        await context.bot.send_message(
+            user_id(update), context._("Write the case number: /case 42")
+        )
+        return
+    await show_case(update, context, int(args[0].lstrip("№#")))
+
+
+async def view_case(update: Update, context: BotContext) -> None:
+    """The "History" button."""
+    await show_case(update, context, int(callback_data(update).split(":")[1]))
+
+
+async def list_cases(update: Update, context: BotContext) -> None:
+    """/cases: open cases, overdue first, for the manager (all) or a provider (its own)."""
+    actor = await _actor(update, context)
+    if actor.role == "client":
+        from handlers.answers import unknown_command
+
+        await unknown_command(update, context)
+        return
+    await ack(update)
+    _ = context._
+    page = int(callback_data(update).split(":")[1]) if update.callback_query else 0
+    cases = await context.svc.cases.open_cases(actor)
+    now = context.svc.clock()
+    cases.sort(key=lambda c: (not c.overdue(now), c.due_at or now, c.id))
+    overdue = sum(1 for c in cases if c.overdue(now))
+    text = "📋 <b>" + _("Open cases: {count}").format(count=len(cases)) + "</b>"
+    if overdue:
+        text += "\n⚠️ " + _("Overdue: {count}").format(count=overdue)
+    if not cases:
+        text += "\n\n" + _("Nothing is waiting. Well done!")
+    shown = cases[page * LIST_PAGE : (page + 1) * LIST_PAGE]
+    rows = []
+    for case in shown:
+        mark = "⚠️" if case.overdue(now) else "🟢"
+        holder = provider_name(context.svc.kb, case.provider_id, context.lang)
+        rows.append(
+            [Button(f"{mark} {case_no(case.id)} · {holder}", callback_data=f"cv:{case.id}")]
+        )
+    paging = []
+    if page > 0:
+        paging.append(Button("◀️ " + _("Back"), callback_data=f"cl:{page - 1}"))
+    if (page + 1) * LIST_PAGE < len(cases):
+        paging.append(Button(_("More") + " ▶️", callback_data=f"cl:{page + 1}"))
+    if paging:
+        rows.append(paging)
+    await show(update, context, text, InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def choose_provider(update: Update, context: BotContext) -> None:
+    """The manager picks the provider a case goes to."""
+    actor = await _actor(update, context)
+    case_id = int(callback_data(update).split(":")[1])
+    if actor.role != "manager":
+        await refuse(update, context, CaseError("forbidden"))
+        return
+    await ack(update)
+    _ = context._
+    linked = await context.svc.cases.linked_providers()
+    rows = []
+    for provider in context.svc.kb.providers.values():
+        name = provider.short_name.get(context.lang)
+        if provider.id not in linked:
+            name += " · " + _("no staff linked")
+        rows.append([Button(name, callback_data=f"cp:{case_id}:{provider.id}")])
+    rows.append([Button("⬅️ " + _("Back"), callback_data=f"cv:{case_id}")])
+    text = _("Who should answer case {number}?").format(number=case_no(case_id))
+    await show(update, context, text, InlineKeyboardMarkup(rows))
+
+
+async def assign(update: Update, context: BotContext) -> None:
+    """Give the case to the chosen provider."""
+    __, case_id, provider_id = callback_data(update).split(":")
+    actor = await _actor(update, context)
+    try:
+        await context.svc.cases.assign(actor, int(case_id), provider_id)
+    except CaseError as exc:
+        if exc.code == "bad_state" and "staff" in str(exc):
+            await ack(
+                update,
+                context._("Nobody from this provider is linked yet. Send them an invite: /invite"),
+            )
+            return
+        await refuse(update, context, exc)
+        return
+    await show_case(update, context, int(case_id))
+
+
+async def close(update: Update, context: BotContext) -> None:
+    """The manager closes a case."""
+    case_id = int(callback_data(update).split(":")[1])
+    actor = await _actor(update, context)
+    try:
+        await context.svc.cases.close(actor, case_id)
+    except CaseError as exc:
+        await refuse(update, context, exc)
+        return
+    await show_case(update, context, case_id)
+
+
+async def provider_action(update: Update, context: BotContext) -> None:
+    """A provider replies to, resolves, or returns a case."""
+    __, case_id_text, action = callback_data(update).split(":")
+    case_id = int(case_id_text)
+    actor = await _actor(update, context)
+    _ = context._
+    desk = context.svc.cases
+    try:
+        if action == "r":
+            await desk.start_reply(actor, case_id)
+            await ack(update)
+            await context.bot.send_message(
+                user_id(update),
+                "✍️ "
+                + _(
+                    "Write your answer to the client on case {number} in one message "
+                    "(text, photo, voice or document). /cancel to stop."
+                ).format(number=case_no(case_id)),
+            )
+            return
+        if action == "d":
+            await desk.resolve(actor, case_id)
+            await ack(update, _("Marked resolved. The client will be asked to confirm."))
+        else:
+            await desk.return_to_oss(actor, case_id)
+            await ack(update, _("Returned to the OSS manager."))
+    except CaseError as exc:
+        await refuse(update, context, exc)
+        return
+    text = "✅ " + _("Done: case {number}.").format(number=case_no(case_id))
+    await context.bot.send_message(user_id(update), text)
+
+
+async def invite(update: Update, context: BotContext) -> None:
+    """/invite: the manager picks a provider to create a staff invite link for."""
+    actor = await _actor(update, context)
+    if actor.role != "manager":
+        from handlers.answers import unknown_command
+
+        await unknown_command(update, context)
+        return
+    _ = context._
+    rows = [
+        [Button(p.short_name.get(context.lang), callback_data=f"inv:{p.id}")]
+        for p in context.svc.kb.providers.values()
+    ]
+    await show(update, context, _("Which provider is the invite for?"), InlineKeyboardMarkup(rows))
+
+
+async def create_invite(update: Update, context: BotContext) -> None:
+    """Create a single-use invite link and show it to the manager to forward."""
+    provider_id = callback_data(update).removeprefix("inv:")
+    actor = await _actor(update, context)
+    try:
+        token = await context.svc.cases.create_invite(actor, provider_id)
+    except CaseError as exc:
+        await refuse(update, context, exc)
+        return
+    await ack(update)
+    _ = context._
+    link = f"https://t.me/{context.bot.username}?start=inv-{token}"
+    text = "\n\n".join(
+        (
+            "🔗 "
+            + _("Invite for {provider}:").format(
+                provider=render.esc(provider_name(context.svc.kb, provider_id, context.lang))
+            ),
+            link,
+            _("Forward this link to the staff member. It works once and expires in 3 days."),
+        )
+    )
+    await show(update, context, text)
+
+
+async def accept_invite(update: Update, context: BotContext, token: str) -> None:
+    """Link the account that opened an invite link to its provider."""
+    _ = context._
+    user = update.effective_user
+    assert user is not None
+    try:
+        provider_id = await context.svc.cases.accept_invite(user.id, token, user.full_name)
+    except CaseError:
+        await context.bot.send_message(
+            user.id, _("This invite link is not valid any more. Ask the OSS manager for a new one.")
+        )
+        return
+    text = "✅ " + _(
+        "You now answer cases for {provider}. New cases will arrive here. /cases lists yours."
+    ).format(provider=render.esc(provider_name(context.svc.kb, provider_id, context.lang)))
+    await context.bot.send_message(user.id, text)

@@ -1,0 +1,301 @@
+"""The client's side of a handoff: consent, writing the question, sending it, and what follows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest
+
+from bot.app import BotContext
+from bot.services.cases import MAX_PARTS, Actor, CaseError, Draft
+from handlers import render
+from handlers.common import ack, callback_data, show, user_id
+from handlers.labels import AUDIENCE_LABELS, VALUE_CHAIN_LABELS
+from handlers.notify import case_no, provider_name, when
+
+Button = InlineKeyboardButton
+
+
+def _routed_to(context: BotContext, entry_id: str | None) -> str | None:
+    entry = context.svc.kb.entry(entry_id) if entry_id else None
+    if entry is None or not entry.providers:
+        return None
+    return entry.providers[0]
+
+
+async def ask(update: Update, context: BotContext) -> None:
+    """Say what will be shared with whom, and ask for consent."""
+    await ack(update)
+    _ = context._
+    target = callback_data(update).removeprefix("ask:")
+    entry_id = None if target == "-" else target
+    provider_id = _routed_to(context, entry_id)
+    if provider_id:
+        to_whom = _("Your question will go to <b>{provider}</b>, through the OSS.").format(
+            provider=render.esc(provider_name(context.svc.kb, provider_id, context.lang))
+        )
+    else:
+        to_whom = _(
+            "Your question will go to the OSS manager, who will pass it to the right organisation."
+        )
+    about = []
+    person = context.person
+    if person is not None and person.audience in AUDIENCE_LABELS:
+        about.append(render.label(AUDIENCE_LABELS, person.audience, _))
+        if person.audience == "farmer" and person.value_chain in VALUE_CHAIN_LABELS:
+            about.append(render.label(VALUE_CHAIN_LABELS, person.value_chain, _))
+    text = "\n\n".join(
+        (
+            "🙋 <b>" + _("Ask a specialist") + "</b>",
+            to_whom,
+            _(
+                "They will see what you write and send here, your language and who you are "
+                "({about}). Your phone number only if you add it. They will not see your "
+                "Telegram name or account: answers come back through this bot."
+            ).format(about=" · ".join(about) or "—"),
+            _("The OSS keeps your question to follow it up. Do you agree?"),
+        )
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [Button("✅ " + _("I agree"), callback_data=f"cs:{target}")],
+            [Button("✖️ " + _("No, back"), callback_data="m")],
+        ]
+    )
+    await show(update, context, text, keyboard)
+
+
+def draft_keyboard(context: BotContext, draft: Draft | None) -> InlineKeyboardMarkup:
+    _ = context._
+    rows = [[Button("📨 " + _("Send"), callback_data="dr:send")]]
+    if draft is None or draft.phone is None:
+        rows.append([Button("📱 " + _("Add my phone number"), callback_data="dr:phone")])
+    rows.append([Button("✖️ " + _("Cancel"), callback_data="dr:cancel")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def consent(update: Update, context: BotContext) -> None:
+    """Record consent and invite the person to write their question."""
+    await ack(update)
+    _ = context._
+    target = callback_data(update).removeprefix("cs:")
+    entry_id = None if target == "-" or context.svc.kb.entry(target) is None else target
+    await context.svc.cases.start_draft(user_id(update), entry_id)
+    text = "✍️ " + _(
+        "Write your question in one or more messages. You can also send voice notes, photos "
+        "or documents. When you have finished, press “Send”."
+    )
+    await show(update, context, text, draft_keyboard(context, None))
+
+
+async def add_part(update: Update, context: BotContext, part: dict[str, Any]) -> None:
+    """Add a message to the question being written."""
+    _ = context._
+    message = update.effective_message
+    assert message is not None
+    try:
+        draft = await context.svc.cases.add_to_draft(user_id(update), part)
+    except CaseError:
+        text = _("Your question is already long. Please press “Send”, or /cancel.")
+        await message.reply_text(text, reply_markup=draft_keyboard(context, None))
+        return
+    count = len(draft.parts)
+    text = "✅ " + context.ngettext(
+        "Added ({count} message). Write more, or press “Send”.",
+        "Added ({count} messages). Write more, or press “Send”.",
+        count,
+    ).format(count=count)
+    if count >= MAX_PARTS:
+        text = _("Your question is already long. Please press “Send”, or /cancel.")
+    await message.reply_text(text, reply_markup=draft_keyboard(context, draft))
+
+
+async def draft_action(update: Update, context: BotContext) -> None:
+    """Send the question, ask for the phone number, or cancel."""
+    await ack(update)
+    _ = context._
+    action = callback_data(update).removeprefix("dr:")
+    client = user_id(update)
+    draft = await context.svc.cases.draft(client)
+    if draft is None:
+        await show(update, context, _("There is no question being written. Here is the menu."))
+        from handlers.start import render_main_menu
+
+        await render_main_menu(update, context)
+        return
+    if action == "cancel":
+        await context.svc.cases.cancel(client)
+        await show(update, context, _("Your question was not sent and is deleted."))
+        from handlers.start import render_main_menu
+
+        await render_main_menu(update, context)
+        return
+    if action == "phone":
+        keyboard = ReplyKeyboardMarkup(
+            [[KeyboardButton("📱 " + _("Share my phone number"), request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+        await context.bot.send_message(
+            client, _("Press the button below to share your phone number."), reply_markup=keyboard
+        )
+        return
+    if draft.empty:
+        await show(
+            update,
+            context,
+            _("Please write your question first, then press “Send”."),
+            draft_keyboard(context, draft),
+        )
+        return
+    case = await context.svc.cases.submit(client)
+    if case.provider_id:
+        who = provider_name(context.svc.kb, case.provider_id, context.lang)
+    else:
+        who = _("the OSS manager")
+    text = "\n\n".join(
+        (
+            "✅ "
+            + _("Your question has been sent. Your case number is <b>{number}</b>.").format(
+                number=case_no(case.id)
+            ),
+            _(
+                "What happens next: {who} will answer you here, in this chat, usually by {due}. "
+                "You will get a message. Quote your case number if you call or visit the OSS."
+            ).format(who=render.esc(who), due=when(case.due_at, context.lang, context.svc)),
+        )
+    )
+    await show(update, context, text, InlineKeyboardMarkup([[render.home_button(_)]]))
+
+
+async def contact(update: Update, context: BotContext) -> None:
+    """Take the person's own phone number for their question; refuse other people's."""
+    _ = context._
+    message = update.effective_message
+    assert message is not None and message.contact is not None
+    client = user_id(update)
+    draft = await context.svc.cases.draft(client)
+    if draft is None:
+        await message.reply_text(
+            _("Thank you, but I only need a phone number when you ask a specialist."),
+            reply_markup=ReplyKeyboardRemove(),
+        )
+        return
+    if message.contact.user_id != client:
+        await message.reply_text(
+            _("Please share your own number with the button, not someone else's contact."),
+        )
+        return
+    draft = await context.svc.cases.set_draft_phone(client, message.contact.phone_number)
+    await message.reply_text(
+        "📱 " + _("Your number is added to the question."), reply_markup=ReplyKeyboardRemove()
+    )
+    await message.reply_text(
+        _("Write more, or press “Send”."), reply_markup=draft_keyboard(context, draft)
+    )
+
+
+async def write_back(update: Update, context: BotContext) -> None:
+    """Let the client answer the provider about a case."""
+    case_id = int(callback_data(update).split(":")[1])
+    _ = context._
+    try:
+        case = await context.svc.cases.start_reply(Actor(user_id(update), "client"), case_id)
+    except CaseError as exc:
+        await refuse(update, context, exc)
+        return
+    await ack(update)
+    who = provider_name(context.svc.kb, case.provider_id, context.lang)
+    await context.bot.send_message(
+        user_id(update),
+        "✍️ "
+        + _(
+            "Write your message to {provider} about {number} in one message. /cancel to stop."
+        ).format(provider=render.esc(who), number=case_no(case.id)),
+    )
+
+
+async def confirm(update: Update, context: BotContext) -> None:
+    """Store whether the resolution solved the client's problem."""
+    __, case_id, answer = callback_data(update).split(":")
+    _ = context._
+    try:
+        await context.svc.cases.confirm(
+            Actor(user_id(update), "client"), int(case_id), answer == "y"
+        )
+    except CaseError as exc:
+        await refuse(update, context, exc)
+        return
+    await ack(update)
+    if answer == "y":
+        text = "👍 " + _("Glad it helped!")
+    else:
+        text = "↩️ " + _(
+            "Sorry to hear that. Your question {number} is open again; you will get an answer here."
+        ).format(number=case_no(int(case_id)))
+    await _replace_buttons(update, context, text)
+
+
+async def rate(update: Update, context: BotContext) -> None:
+    """Store the client's rating of the help they got."""
+    __, case_id, stars = callback_data(update).split(":")
+    try:
+        await context.svc.cases.rate(Actor(user_id(update), "client"), int(case_id), int(stars))
+    except CaseError as exc:
+        await refuse(update, context, exc)
+        return
+    await ack(update)
+    await _replace_buttons(
+        update, context, "🙏 " + context._("Thank you for your rating!") + " " + "⭐" * int(stars)
+    )
+
+
+async def follow_up(update: Update, context: BotContext) -> None:
+    """Store whether the client actually got the service."""
+    __, case_id, answer = callback_data(update).split(":")
+    try:
+        await context.svc.cases.follow_up_answer(
+            Actor(user_id(update), "client"), int(case_id), answer
+        )
+    except CaseError as exc:
+        await refuse(update, context, exc)
+        return
+    await ack(update)
+    _ = context._
+    texts = {
+        "yes": "✅ " + _("Thank you! We are glad you got the service."),
+        "no": "📨 " + _("Thank you for telling us. The OSS manager will look into it."),
+        "waiting": "⏳ " + _("Thank you. We will ask you again in a few days."),
+    }
+    await _replace_buttons(update, context, texts[answer])
+
+
+async def _replace_buttons(update: Update, context: BotContext, text: str) -> None:
+    """Show the outcome under the question and take its buttons away, so it is answered once."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        original = query.message.text_html or ""
+        try:
+            await query.message.edit_text(f"{original}\n\n{text}" if original else text)
+            return
+        except BadRequest:  # an old message may not be editable: send anew
+            pass
+    await context.bot.send_message(user_id(update), text)
+
+
+async def refuse(update: Update, context: BotContext, error: CaseError) -> None:
+    """Refuse an action kindly: a stranger's button, or one for a case that moved on."""
+    _ = context._
+    if error.code == "bad_state":
+        await ack(update, _("This was already done, or the case has moved on."))
+    else:
+        await ack(update, _("This is not available to you."))
