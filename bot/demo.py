@@ -12,6 +12,7 @@ from bot.app import Services
 from bot.db import Database
 from bot.harness import Harness, Phone, Screen
 from bot.knowledge import KnowledgeError, KnowledgeHolder
+from bot.services import people, staff
 from bot.settings import Settings
 
 MANAGER_ID = 900_001
@@ -20,26 +21,38 @@ CLIENT_BASE_ID = 100_001
 HELP = """\
 Type a message and press Enter to send it to the bot. Type a number to press that button.
 Lines starting with :: talk to the demo, not to the bot:
-  ::client [N]    speak as client N (default 1)   ::manager   speak as the OSS manager
-  ::who           who is speaking now             ::help      this help
-  ::quit          leave (Ctrl-D works too)
+  ::client [N]       speak as client N (default 1)
+  ::manager          speak as the OSS manager
+  ::provider ID      speak as a staff member of provider ID (::providers lists the ids)
+  ::who              who is speaking now      ::help   this help
+  ::quit             leave (Ctrl-D works too)
 """
+STAFF_BASE_ID = 800_001
 
 
 class Demo:
     """A terminal that plays several Telegram accounts against one bot."""
 
-    def __init__(self, harness: Harness, out: TextIO, *, echo: bool) -> None:
+    def __init__(self, harness: Harness, out: TextIO, *, echo: bool, staff: dict[str, int]) -> None:
         self.harness = harness
+        self.staff = staff
         self.out = out
         self.echo = echo
         self.phones: dict[str, Phone] = {}
+        self.seen: dict[int, set[int]] = {}
+        for name in ("manager", *(f"provider {p}" for p in staff)):
+            self._phone(name)  # they have opened the bot, so notifications can reach them
         self.speaker = self._phone("client 1")
 
     def _phone(self, name: str) -> Phone:
         if name not in self.phones:
             if name == "manager":
                 phone = self.harness.phone(MANAGER_ID, "Manager", language_code="ru")
+            elif name.startswith("provider "):
+                provider_id = name.split()[1]
+                phone = self.harness.phone(
+                    self.staff[provider_id], f"Staff {provider_id}", language_code="ru"
+                )
             else:
                 number = int(name.split()[-1])
                 phone = self.harness.phone(CLIENT_BASE_ID + number - 1, f"Client {number}")
@@ -56,6 +69,7 @@ class Demo:
 
     def show(self, screens: list[Screen], known: set[int]) -> None:
         """Print the bot's messages readably, with numbered buttons."""
+        self.seen.setdefault(self.speaker.id, set()).update(s.message_id for s in screens)
         for screen in screens:
             marker = "✏️  (updated)" if screen.message_id in known else ""
             self.say(f"🤖 bot → {self.speaker_name} {marker}".rstrip())
@@ -119,10 +133,25 @@ class Demo:
             self.speaker = self._phone(f"client {number}")
         elif command == "manager":
             self.speaker = self._phone("manager")
+        elif command == "providers":
+            self.say("   " + ", ".join(self.staff))
+            return True
+        elif command == "provider":
+            if len(words) < 2 or words[1] not in self.staff:
+                self.say("   (which provider? one of: " + ", ".join(self.staff) + ")")
+                return True
+            self.speaker = self._phone(f"provider {words[1]}")
         elif command not in ("who",):
             self.say(HELP)
             return True
         self.say(f"   (you are now {self.speaker_name}; Telegram id {self.speaker.id})")
+        unseen = [
+            s
+            for s in self.speaker.screens
+            if s.message_id not in self.seen.get(self.speaker.id, set())
+        ]
+        if unseen:
+            self.show(unseen, set())
         return True
 
     def _counts_elsewhere(self) -> dict[str, int]:
@@ -132,7 +161,7 @@ class Demo:
         for name, count in before.items():
             new = len(self.phones[name].screens) - count
             if new > 0:
-                self.say(f"🔔 {new} new message(s) for {name}: type ::{name.split()[0]} to see")
+                self.say(f"🔔 {new} new message(s) for {name}: type ::{name} to see")
 
 
 async def run_demo(settings: Settings, stdin: TextIO, out: TextIO) -> int:
@@ -153,10 +182,19 @@ async def run_demo(settings: Settings, stdin: TextIO, out: TextIO) -> int:
         )
         database = Database(url)
         await database.upgrade()
+        staff_ids = {
+            provider_id: STAFF_BASE_ID + number
+            for number, provider_id in enumerate(knowledge.current.providers)
+        }
+        async with database.write() as session:
+            for provider_id, telegram_id in staff_ids.items():
+                await staff.link_account(session, provider_id, telegram_id, f"Demo {provider_id}")
+            for telegram_id in (MANAGER_ID, *staff_ids.values()):  # the OSS side reads Russian
+                await people.set_language(session, telegram_id, "ru")
         services = Services(settings=demo_settings, db=database, knowledge=knowledge)
         async with Harness(services) as harness:
             interactive = stdin.isatty()
-            demo = Demo(harness, out, echo=not interactive)
+            demo = Demo(harness, out, echo=not interactive, staff=staff_ids)
             demo.say("OSS bot demo: offline, on a throwaway database. Type ::help for help.")
             demo.say("Start with /start.\n")
             while True:

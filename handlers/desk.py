@@ -7,6 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.app import BotContext
 from bot.i18n import N_
+from bot.services import people
 from bot.services.cases import Actor, CaseError, CaseView, EventView
 from handlers import render
 from handlers.common import ack, callback_data, show, user_id
@@ -300,6 +301,8 @@ async def accept_invite(update: Update, context: BotContext, token: str) -> None
     _ = context._
     user = update.effective_user
     assert user is not None
+    async with context.svc.db.write() as session:
+        await people.set_language(session, user.id, context.lang)
     try:
         provider_id = await context.svc.cases.accept_invite(user.id, token, user.full_name)
     except CaseError:

@@ -91,3 +91,30 @@ def test_run_serves_start_on_a_bot_api_compatible_server(clean_env: dict[str, st
             if process.stdout is not None:
                 process.stdout.close()
     assert process.returncode == 0
+
+
+def test_the_whole_handoff_loop_can_be_played_in_the_demo(clean_env: dict[str, str]) -> None:
+    script = "\n".join(
+        [
+            "/start", "3", "2",  # English, looking for a job
+            "register as unemployed", "1",  # search, open the first answer
+            "5", "1",  # ask a specialist, agree
+            "I lost my job last week. How do I register?", "1",  # write, send
+            "::manager",
+            "::provider employment_centre", "1",  # reply
+            "Come to the employment centre with your ID card.",
+            "::client", "1", "Thanks! Which days are you open?",
+            "::provider employment_centre", "2",  # resolved
+            "::client", "1", "5",  # yes, five stars
+        ]
+    )  # fmt: skip
+    result = oss_bot("demo", env=clean_env, stdin=script + "\n")
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())  # the demo wraps long lines
+    assert "Your case number is №1" in out
+    assert "Новое обращение №1" in out  # the manager reads Russian
+    assert "Обращение для вас №1" in out  # so does the provider
+    assert "Answer to your question №1" in out and "with your ID card" in out
+    assert "Which days are you open?" in out
+    assert "Did this solve your problem?" in out and "Thank you for your rating!" in out
+    assert "Traceback" not in out + result.stderr
