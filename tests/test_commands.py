@@ -118,3 +118,17 @@ def test_the_whole_handoff_loop_can_be_played_in_the_demo(clean_env: dict[str, s
     assert "Which days are you open?" in out
     assert "Did this solve your problem?" in out and "Thank you for your rating!" in out
     assert "Traceback" not in out + result.stderr
+
+
+def test_providers_link_and_list_from_the_command_line(clean_env: dict[str, str]) -> None:
+    import json
+
+    linked = oss_bot("providers", "link", "damu", "123456789", env=clean_env)
+    assert linked.returncode == 0, linked.stderr
+    listing = oss_bot("providers", "list", "--json", env=clean_env)
+    providers = json.loads(listing.stdout)
+    assert len(providers) == 12
+    damu = next(p for p in providers if p["id"] == "damu")
+    assert damu["linked_accounts"] == [123456789]
+    unknown = oss_bot("providers", "link", "no_such_provider", "1", env=clean_env)
+    assert unknown.returncode == 1 and "Known providers" in unknown.stderr

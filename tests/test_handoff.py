@@ -411,3 +411,28 @@ async def test_cancel_discards_a_half_written_question(harness: Harness) -> None
     # Afterwards typed text is a search again.
     [results] = await client.send("vacancies")
     assert "found" in results.text or "did not find" in results.text
+
+
+async def test_the_morning_digest_counts_cases_by_provider_on_working_days(
+    harness: Harness, clock: Clock
+) -> None:
+    manager = await manager_phone(harness, "en")
+    await link(harness, "employment_centre", EMPLOYMENT_STAFF, "en")
+    for text in ("One", "Two"):
+        client = await client_at_entry(harness, "job-register-seeker", "en", "job_seeker")
+        await ask(client, "en", text)
+    client = await client_at_entry(harness, "biz-damu-support", "en", "entrepreneur")
+    await ask(client, "en", "Three")
+    clock.advance(days=2)  # Wednesday morning: all three are past their deadline
+    assert await harness.services.cases.send_digest() == 1
+    await harness.deliver()
+    digest = manager.last
+    assert "Good morning" in digest.text
+    assert "Open: 3" in digest.text and "Overdue: 3" in digest.text
+    assert "Employment centre: 2 open, 2 overdue" in digest.text
+    assert "the OSS: 1 open, 1 overdue" in digest.text
+    assert await harness.services.cases.send_digest() == 1  # a second run the same day...
+    await harness.deliver()
+    assert manager.last.message_id == digest.message_id  # ...sends nothing twice
+    clock.advance(days=3)  # Saturday
+    assert await harness.services.cases.send_digest() == 0
