@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from bot.knowledge.index import SearchConfig, SearchIndex, tokens
+from bot.knowledge.index import SearchConfig, SearchIndex
 from bot.knowledge.model import AUDIENCES, TOPICS, VALUE_CHAINS, Entry, Hit, Provider
 
 
@@ -82,11 +82,6 @@ class KnowledgeBase:
         self, query: str, *, lang: str | None = None, limit: int = 3, audience: str | None = None
     ) -> list[Hit]:
         """Return the entries that answer `query` confidently, best first; [] when none does."""
-        if limit <= 0:
-            return []
-        words = tokens(query)
-        if not words:
-            return []
-        found = self._index.search(words, lang=lang, audience=audience, limit=limit)
+        found = self._index.search(query, lang=lang, audience=audience, limit=limit)
         entries = self._index.entries
         return [Hit(entry=entries[number], score=round(score, 4)) for number, score in found]

@@ -14,7 +14,7 @@ _LETTERS = {
     "ё": "e", "ж": "zh", "з": "z", "и": "i", "й": "i", "і": "i", "к": "k", "қ": "k",
     "л": "l", "м": "m", "н": "n", "ң": "n", "о": "o", "ө": "o", "п": "p", "р": "r",
     "с": "s", "т": "t", "у": "u", "ұ": "u", "ү": "u", "ф": "f", "х": "h", "һ": "h",
-    "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "i", "ь": "", "э": "e",
+    "ц": "s", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "i", "ь": "", "э": "e",
     "ю": "iu", "я": "ia", "є": "e", "ї": "i", "ґ": "g", "ў": "u",
     # Latin letters whose accent carries a sound of its own, or that have no decomposition.
     "ş": "sh", "ç": "ch", "ı": "i", "ə": "a", "ɵ": "o", "ß": "ss", "œ": "oe", "æ": "ae",
@@ -23,6 +23,7 @@ _LETTERS = {
 }
 # fmt: on
 _TABLE = str.maketrans(_LETTERS)
+_LATIN_ONLY = str.maketrans({k: v for k, v in _LETTERS.items() if not "\u0400" <= k <= "\u04ff"})
 
 # Latin spellings that mean the same sound as the skeleton's, applied after the table above.
 _LATIN = (
@@ -40,17 +41,28 @@ _LATIN = (
     (re.compile(r"y"), "i"),  # Kazakh Latin for ы; also English y, the я/ю of transliteration
 )
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
+_RAW_WORD = re.compile(r"[^\W_]+(?:['’ʼ`][^\W_]+)*")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _REPEATS = re.compile(r"([a-z])\1+")
 
 
 def normalize(text: str) -> str:
     """Return the lossy Latin skeleton of `text`: lowercase words split by single spaces."""
-    text = text.casefold().translate(_TABLE)
-    text = unicodedata.normalize("NFD", text)
+    text = unicodedata.normalize("NFD", text.casefold().translate(_LATIN_ONLY))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.translate(_TABLE)  # letters that only show up once their accent is gone
+    # Latin spellings first, so that the Latin the table makes of Cyrillic ("кх" -> "kh") stays.
     for pattern, replacement in _LATIN:
         text = pattern.sub(replacement, text)
+    text = text.translate(_TABLE).replace("ts", "s")
     text = _NOT_WORD.sub(" ", text)
     text = _REPEATS.sub(r"\1", text)
     return " ".join(text.split())
+
+
+def scripted_words(text: str) -> list[tuple[str, bool]]:
+    """Return the normalised words of `text`, each with whether it was typed in Cyrillic."""
+    return [
+        (word, bool(_CYRILLIC.search(raw)))
+        for raw in _RAW_WORD.findall(text)
+        for word in normalize(raw).split()
+    ]
