@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot.knowledge.model import LANGS, Entry, Provider, Text, TextList
 from bot.knowledge.normalize import normalize, scripted_words
-from bot.knowledge.stopwords import STOP_WORDS
+from bot.knowledge.stopwords import STOP_WORDS, STOP_WORDS_CYRILLIC
 from bot.knowledge.words import Vocabulary
 
 
@@ -17,7 +17,8 @@ from bot.knowledge.words import Vocabulary
 class SearchConfig:
     """The weights and thresholds of search, calibrated on the labelled query set."""
 
-    k1: float = 1.2
+    k1: float = 2.0
+    idf_power: float = 0.7  # below 1, rare words dominate a query less
     # field: (weight, length normalisation b, how strongly a match there answers the query)
     fields: tuple[tuple[str, float, float, float], ...] = (
         ("title", 3.0, 0.5, 1.0),
@@ -28,7 +29,7 @@ class SearchConfig:
     )
     other_language: float = 0.85  # weight of text in a language other than the person's
     audience_boost: float = 1.1  # score factor for entries meant for the person's audience
-    unknown_word: float = 1.0  # weight of a word found nowhere, as a share of a one-entry idf
+    unknown_word: float = 1.2  # weight of a word found nowhere, as a share of a one-entry idf
     min_score: float = 1.2  # a hit needs at least this score ...
     min_coverage: float = 0.4  # ... and to answer this share of the query's weight
     answer_power: float = 2.0  # how much less inexact matches (inflections, typos) count there
@@ -38,19 +39,21 @@ class SearchConfig:
     phrase_boost: float = 0.3  # ... + this when the query says a whole keyword phrase
 
 
-def _meaningful(word: str) -> bool:
+def _meaningful(word: str, cyrillic: bool) -> bool:
     """Tell whether a normalised word may carry meaning: no stop word, no stray letter."""
-    return word not in STOP_WORDS and (len(word) >= 3 if word.isdigit() else len(word) >= 2)
+    if word in (STOP_WORDS_CYRILLIC if cyrillic else STOP_WORDS):
+        return False
+    return len(word) >= 3 if word.isdigit() else len(word) >= 2
 
 
 def tokens(text: str) -> list[str]:
     """Return the normalised words of `text` that can carry meaning."""
-    return [word for word in normalize(text).split() if _meaningful(word)]
+    return [word for word, cyrillic in scripted_words(text) if _meaningful(word, cyrillic)]
 
 
 def query_words(text: str) -> list[tuple[str, bool]]:
     """Return the meaningful words of a query, once each, with whether each was Cyrillic."""
-    return list(dict.fromkeys(w for w in scripted_words(text) if _meaningful(w[0])))
+    return list(dict.fromkeys(w for w in scripted_words(text) if _meaningful(*w)))
 
 
 def _texts(value: Text | TextList | None, lang: str) -> Iterator[str]:
@@ -123,7 +126,7 @@ class SearchIndex:
                     for lang in LANGS
                     for keyword in entry.keywords.get(lang)
                     if len(words := normalize(keyword).split()) >= 2
-                    and any(_meaningful(w) for w in words)
+                    and any(_meaningful(w, cyrillic=False) for w in words)
                 )
             )
             for entry in entries
@@ -144,7 +147,7 @@ class SearchIndex:
 
     def idf(self, df: float) -> float:
         """Return the BM25 inverse document frequency of a word found in `df` entries."""
-        return math.log(1 + (self._count - df + 0.5) / (df + 0.5))
+        return math.log(1 + (self._count - df + 0.5) / (df + 0.5)) ** self.config.idf_power
 
     def _weigh(
         self, docs: list[dict[str, dict[str, list[str]]]]
@@ -215,7 +218,7 @@ class SearchIndex:
         """Return (entry number, score) of the confident matches for `query`, best first."""
         cfg = self.config
         typed = scripted_words(query)
-        words = list(dict.fromkeys(w for w in typed if _meaningful(w[0])))
+        words = list(dict.fromkeys(w for w in typed if _meaningful(*w)))
         if not words or limit <= 0:
             return []
         postings = self._postings[lang if lang in LANGS else None]

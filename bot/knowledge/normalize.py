@@ -43,7 +43,7 @@ _LATIN = (
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _RAW_WORD = re.compile(r"[^\W_]+(?:['’ʼ`][^\W_]+)*")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_REPEATS = re.compile(r"([a-z])\1+")
+_REPEATS = re.compile(r"([a-np-z])\1+")  # not "oo": "ТОО", "ООО" and "кооператив" keep it
 
 
 def normalize(text: str) -> str:

@@ -71,4 +71,6 @@ def _normalised(words: str) -> frozenset[str]:
     return frozenset(token for word in words.split() for token in normalize(word).split())
 
 
-STOP_WORDS: frozenset[str] = _normalised(_KK) | _normalised(_RU) | _normalised(_EN)
+# English stop words only stop words typed in Latin letters: "ТОО" (a company form) is not "too".
+STOP_WORDS_CYRILLIC: frozenset[str] = _normalised(_KK) | _normalised(_RU)
+STOP_WORDS: frozenset[str] = STOP_WORDS_CYRILLIC | _normalised(_EN)
