@@ -64,6 +64,25 @@ def common_prefix(a: str, b: str) -> int:
     return i
 
 
+def is_ending(rest: str) -> bool:
+    """Tell whether `rest` is an ending: one of SUFFIXES, or a chain of two or three of them
+    of two letters or more each ("сиыр-лар-ды", "алма-лар-ымыз-ға")."""
+    if rest in SUFFIXES:
+        return True
+    return _chain(rest, 3)
+
+
+def _chain(rest: str, pieces: int) -> bool:
+    """Tell whether `rest` splits into at most `pieces` suffixes of two letters or more."""
+    if rest in SUFFIXES and len(rest) >= 2:
+        return True
+    if pieces <= 1:
+        return False
+    return any(
+        rest[:i] in SUFFIXES and _chain(rest[i:], pieces - 1) for i in range(2, len(rest) - 1)
+    )
+
+
 def similarity(word: str, term: str) -> float:
     """Return how surely `word` and `term` are forms of one word (0 when they are not)."""
     if word == term:
@@ -77,9 +96,9 @@ def similarity(word: str, term: str) -> float:
         if shared >= _LONG_STEM:
             return max(0.7, 1.0 - 0.03 * (long_ - short))
         ending = rest[0] or rest[1]
-        return (0.65 if shared == _MIN_STEM else 0.8) if ending in SUFFIXES else 0.0
-    if all(r in SUFFIXES for r in rest):  # one stem, two endings
-        return 0.6 if shared == _MIN_STEM else 0.75 if shared < _LONG_STEM else 0.85
+        return (0.65 if shared == _MIN_STEM else 0.85) if is_ending(ending) else 0.0
+    if all(is_ending(r) for r in rest):  # one stem, two endings
+        return 0.6 if shared == _MIN_STEM else 0.8 if shared < _LONG_STEM else 0.85
     if shared >= _LONG_STEM and shared >= short - 3:
         return 0.6 + 0.25 * shared / long_
     return 0.0
@@ -146,7 +165,7 @@ class Vocabulary:
         # must be followed by an ending in the typed word too.
         candidates: set[str] = set()
         for size in range(_MIN_STEM, _LONG_STEM):
-            if size <= len(word) and (size == len(word) or word[size:] in SUFFIXES):
+            if size <= len(word) and (size == len(word) or is_ending(word[size:])):
                 candidates.update(self._prefixes.get(word[:size], ()))
         if len(word) >= _LONG_STEM:
             candidates.update(self._prefixes.get(word[:_LONG_STEM], ()))
