@@ -1,13 +1,14 @@
-"""Database tables: people, provider staff accounts, cases, case events, the outbox."""
+"""Database tables: people, provider staff accounts, cases, case events, the outbox, outreach."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -68,6 +70,8 @@ class Person(Base):
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When a send failed with 403 (the person blocked the bot); skipped until seen again.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class StaffAccount(Base):
@@ -183,3 +187,80 @@ class StaffInvite(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Subscription(Base):
+    """A client's wish to get the OSS's news on one topic."""
+
+    __tablename__ = "subscriptions"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(16), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class KnowledgeGap(Base):
+    """How often, on one local day, people searched for something the knowledge base lacks.
+
+    Only the normalised skeleton of the query is kept (numbers masked), never who asked.
+    """
+
+    __tablename__ = "knowledge_gaps"
+    __table_args__ = (UniqueConstraint("day", "skeleton", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    skeleton: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Announcement(Base):
+    """A message from the OSS manager to a segment of the clients who want news."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[str | None] = mapped_column(String(16))
+    value_chain: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(2))
+    topic: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AnnouncementDelivery(Base):
+    """One recipient of an announcement: claimed, attempted and marked like the outbox.
+
+    status: pending (not tried yet, or Telegram refused it with 429), sending (a request is in
+    flight), sent, blocked (403), failed (400 or too many attempts that never left), unknown
+    (the request may or may not have reached Telegram: never repeated without the manager).
+    """
+
+    __tablename__ = "announcement_deliveries"
+    __table_args__ = (
+        UniqueConstraint("announcement_id", "person_id"),
+        Index("ix_announcement_deliveries_due", "announcement_id", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE")
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(200))
