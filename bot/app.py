@@ -26,6 +26,7 @@ from bot.db import Database
 from bot.i18n import N_, translator
 from bot.knowledge import KnowledgeBase, KnowledgeHolder
 from bot.models import utcnow
+from bot.services import privacy
 from bot.services.cases import CaseDesk
 from bot.services.people import Profile
 from bot.services.worktime import WorkingHours
@@ -40,6 +41,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("language", N_("Change language")),
     ("help", N_("How to use this bot")),
     ("cancel", N_("Cancel what I am doing")),
+    ("mydata", N_("What the bot stores about me")),
+    ("forget", N_("Erase my data")),
 )
 
 
@@ -171,6 +174,9 @@ async def _tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
     """Check deadlines and follow-ups (computed from the database, so restarts lose none)."""
     services: Services = context.application.bot_data["services"]
     counts = await services.cases.tick()
+    counts["erased"] = await privacy.apply_retention(
+        services.db, now=services.clock(), days=services.settings.retention_days
+    )
     if any(counts.values()):
         log.info("periodic check: %s", counts)
         context.application.bot_data["delivery"].wake()

@@ -142,6 +142,7 @@ class FakeTelegram:
         self.messages: dict[int, dict[int, JSONDict]] = {}
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.blocked: set[int] = set()
+        self.reply_keyboards: dict[int, list[list[JSONDict]]] = {}
         self.faults: list[Fault] = []
         self.fault_rate = 0.0
         self.fault_kinds: tuple[str, ...] = ("network", "5xx", "429")
@@ -502,10 +503,24 @@ class FakeTelegram:
         return chat_id
 
     def _markup(self, params: JSONDict) -> JSONDict | None:
+        """Validate the reply markup; return an inline keyboard to store with the message.
+
+        A reply keyboard (or its removal) belongs to the chat, not to the message: Telegram
+        does not echo it back, and the fake keeps it in `reply_keyboards`.
+        """
         markup = params.get("reply_markup")
         if isinstance(markup, str):
             markup = json.loads(markup)
         if not markup:
+            return None
+        chat_id = _chat_of(params)
+        if "keyboard" in markup:
+            if chat_id is not None:
+                self.reply_keyboards[chat_id] = markup["keyboard"]
+            return None
+        if "remove_keyboard" in markup or "force_reply" in markup:
+            if chat_id is not None:
+                self.reply_keyboards.pop(chat_id, None)
             return None
         for row in markup.get("inline_keyboard", []):
             for button in row:

@@ -116,6 +116,12 @@ class Phone:
         raise LookupError(f"no message with buttons in chat {self.id}")
 
     @property
+    def reply_keyboard(self) -> list[str]:
+        """Return the labels of the keyboard shown under the typing field, if any."""
+        rows = self.fake.reply_keyboards.get(self.id, [])
+        return [button["text"] for row in rows for button in row]
+
+    @property
     def commands(self) -> list[str]:
         """Return the command menu this person sees."""
         return self.fake.commands_for(self.id, self.user.get("language_code"))
@@ -172,6 +178,8 @@ class Harness:
         self.services = services
         self.fake = fake or FakeTelegram()
         self.app = build_application(services, request=FakeRequest(self.fake), rate_limit=False)
+        self.errors: list[BaseException] = []
+        self.app.bot_data["errors"] = self.errors
         self._user_ids = iter(range(10_001, 1_000_000))
 
     async def __aenter__(self) -> Harness:
@@ -225,7 +233,12 @@ class Harness:
 
     async def tick(self) -> dict[str, int]:
         """Run the periodic check (deadlines, follow-ups) once and deliver what it queued."""
+        from bot.services import privacy
+
         counts = await self.services.cases.tick()
+        counts["erased"] = await privacy.apply_retention(
+            self.services.db, now=self.services.clock(), days=self.services.settings.retention_days
+        )
         await self.deliver()
         return counts
 

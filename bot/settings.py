@@ -47,6 +47,7 @@ class Settings:
     followup_days: int = 7
     workday: tuple[time, time] = (time(9, 0), time(18, 0))
     digest_time: time = time(9, 0)
+    retention_days: int = 365
 
     @property
     def tz(self) -> ZoneInfo:
@@ -155,6 +156,7 @@ class Settings:
         followup = _number(get("FOLLOWUP_DAYS"), "FOLLOWUP_DAYS", 7, problems)
         workday = _workday(get("WORKDAY") or "09:00-18:00", problems)
         digest = _clock_time(get("DIGEST_TIME") or "09:00", "DIGEST_TIME", problems)
+        retention = _number(get("RETENTION_DAYS"), "RETENTION_DAYS", 365, problems)
 
         if problems:
             raise SettingsError(problems)
@@ -177,6 +179,7 @@ class Settings:
             followup_days=int(followup),
             workday=workday,
             digest_time=digest,
+            retention_days=int(retention),
         )
 
 

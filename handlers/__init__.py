@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import answers, common, desk, handoff, inbox, manager, start
+from handlers import answers, common, desk, handoff, inbox, manager, privacy, start
 
 _ID = r"[a-z0-9-]{3,40}"
 _AUDIENCE = r"(farmer|job_seeker|entrepreneur|aspiring|vulnerable)"
@@ -37,6 +37,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("cases", desk.list_cases),
         ("case", desk.case_command),
         ("invite", desk.invite),
+        ("mydata", privacy.my_data),
+        ("forget", privacy.forget),
     ):
         application.add_handler(CommandHandler(name, callback, filters=private))
 
@@ -64,6 +66,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         (r"^cc:\d{1,9}$", desk.close),
         (r"^pr:\d{1,9}:[rdx]$", desk.provider_action),
         (r"^inv:[a-z0-9_]{2,24}$", desk.create_invite),
+        (r"^fg:(yes|no)$", privacy.confirm_forget),
     ):
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     # Anything else pressed is an old or forged button.

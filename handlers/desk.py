@@ -31,6 +31,7 @@ EVENT_NAMES = {
     "closed": N_("closed by the manager"),
     "overdue": N_("deadline passed"),
     "follow_up": N_("follow-up answer: {answer}"),
+    "withdrawn": N_("withdrawn: the client erased their data"),
 }
 ROLE_NAMES = {
     "client": N_("client"),

@@ -28,8 +28,9 @@ from handlers.render import LANGUAGE_NAMES, esc, home_button, label
 log = logging.getLogger(__name__)
 
 Button = InlineKeyboardButton
-MAX_QUESTION = 1500
 BATCH = 20
+TEXT_LIMIT = 4000
+CAPTION_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,6 @@ def case_card(payload: dict[str, Any], lang: str, services: Services, heading: s
         "⏰ " + _("Answer by: {due}").format(due=when(payload.get("due_at"), lang, services)),
     ]
     question = payload.get("question") or ""
-    if len(question) > MAX_QUESTION:
-        question = question[:MAX_QUESTION] + "…"
     if question:
         lines.append("\n" + esc(question))
     if payload.get("attachments"):
@@ -284,6 +283,11 @@ def render(kind: str, payload: dict[str, Any], services: Services, chat_id: int)
         )
         text += "\n\n" + case_card(payload, lang, services, "📂")
         return Rendered(text, role_buttons(payload, lang, manager=True))
+    if kind == "case_withdrawn":
+        text = "🗑 " + _(
+            "Case {number} was withdrawn: the client erased their data. Nothing more to do."
+        ).format(number=number)
+        return Rendered(text)
     if kind == "digest":
         return Rendered(
             digest_text(payload, lang, services),
@@ -317,24 +321,53 @@ def _file_type(part: dict[str, Any]) -> str | None:
     return part["type"] if part.get("type") != "text" else None
 
 
-async def send_rendered(application: Application[Any, Any, Any, Any, Any, Any], chat_id: int,
-                        rendered: Rendered) -> Message:  # fmt: skip
-    """Send a rendered notification: a text, or a file with the text as its caption."""
+async def send_rendered(
+    application: Application[Any, Any, Any, Any, Any, Any], chat_id: int, rendered: Rendered
+) -> Message:
+    """Send a notification whole: a long text in several messages, buttons on the last one."""
     bot = application.bot
-    if rendered.file_type is None:
-        return await bot.send_message(chat_id, rendered.text, reply_markup=rendered.keyboard)
-    caption = rendered.text[:1000]
-    if rendered.file_type == "photo":
-        return await bot.send_photo(
-            chat_id, rendered.file_id, caption=caption, reply_markup=rendered.keyboard
+    chunks = split_text(rendered.text, TEXT_LIMIT)
+    if rendered.file_type is not None:
+        caption = chunks[0] if len(chunks) == 1 and len(chunks[0]) <= CAPTION_LIMIT else None
+        send = {"photo": bot.send_photo, "voice": bot.send_voice}.get(
+            rendered.file_type, bot.send_document
         )
-    if rendered.file_type == "voice":
-        return await bot.send_voice(
-            chat_id, rendered.file_id, caption=caption, reply_markup=rendered.keyboard
-        )
-    return await bot.send_document(
-        chat_id, rendered.file_id, caption=caption, reply_markup=rendered.keyboard
-    )
+        markup = rendered.keyboard if caption is not None else None
+        message = await send(chat_id, rendered.file_id, caption=caption, reply_markup=markup)
+        if caption is not None:
+            return message
+    for number, chunk in enumerate(chunks, 1):
+        markup = rendered.keyboard if number == len(chunks) else None
+        message = await bot.send_message(chat_id, chunk, reply_markup=markup)
+    return message
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut HTML text into pieces under `limit` at line breaks, never inside a tag."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # one enormous line (user text): cut at spaces
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            amp = line.rfind("&", max(0, cut - 5), cut)
+            if amp > 0 and ";" not in line[amp:cut]:
+                cut = amp  # do not split an escaped entity such as &amp;
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:cut])
+            line = line[cut:].lstrip()
+        if current and len(current) + 1 + len(line) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        pieces.append(current)
+    return pieces
 
 
 async def deliver_due(application: Application[Any, Any, Any, Any, Any, Any]) -> int:

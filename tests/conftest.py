@@ -108,3 +108,4 @@ async def harness(
     async with Harness(services) as running:
         yield running
         assert running.fake.unanswered_callbacks() == [], "a button press was never answered"
+        assert running.errors == [], "a handler failed"

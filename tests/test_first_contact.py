@@ -97,3 +97,5 @@ async def test_a_failure_inside_a_handler_gets_a_kind_answer_in_the_persons_lang
     screens = await person.send("/start")
     assert "Извините" in screens[-1].text
     assert "Traceback" not in screens[-1].text
+    assert [type(e) for e in harness.errors] == [RuntimeError]  # logged, with its traceback
+    harness.errors.clear()

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 OPEN = ("new", "assigned", "answered", "reopened")
 PROVIDERS_TURN = ("new", "assigned", "reopened")
 MAX_PARTS = 20
-MAX_TEXT = 3500
+MAX_TEXT = 4096  # Telegram's own limit for one message
 INVITE_DAYS = 3
 RATINGS = range(1, 6)
 
@@ -392,7 +392,7 @@ class CaseDesk:
                     manager,
                     "staff_linked",
                     {
-                        "lang": await _language(session, manager, self.default_language),
+                        "lang": await language_of(session, manager, self.default_language),
                         "provider_id": invite.provider_id,
                         "name": display_name[:64],
                     },
@@ -438,7 +438,7 @@ class CaseDesk:
         }  # fmt: skip
         async with self.db.write() as session:
             for manager in sorted(self.manager_ids):
-                lang = await _language(session, manager, self.default_language)
+                lang = await language_of(session, manager, self.default_language)
                 await outbox.enqueue(
                     session,
                     manager,
@@ -713,7 +713,7 @@ class CaseDesk:
                 {
                     "case_id": case.id,
                     **attachment,
-                    "lang": await _language(session, staff.telegram_id, self.default_language),
+                    "lang": await language_of(session, staff.telegram_id, self.default_language),
                 },
                 now=now,
             )
@@ -729,7 +729,7 @@ class CaseDesk:
         dedup: str | None = None,
         **extra: Any,
     ) -> None:
-        lang = await _language(session, chat_id, self.default_language)
+        lang = await language_of(session, chat_id, self.default_language)
         payload = {**view.snapshot(), "lang": lang, **extra}
         await outbox.enqueue(session, chat_id, kind, payload, dedup_key=dedup, now=now)
 
@@ -840,7 +840,8 @@ def _event(
     log.info("case %s: %s by %s", case.id, kind, actor.role)
 
 
-async def _language(session: AsyncSession, telegram_id: int, default: str) -> str:
+async def language_of(session: AsyncSession, telegram_id: int, default: str) -> str:
+    """Return the language a person reads the bot in."""
     lang = await session.scalar(select(Person.language).where(Person.telegram_id == telegram_id))
     return lang or default
 
