@@ -29,9 +29,10 @@ class SearchConfig:
     )
     other_language: float = 0.85  # weight of text in a language other than the person's
     audience_boost: float = 1.1  # score factor for entries meant for the person's audience
-    unknown_word: float = 1.2  # weight of a word found nowhere, as a share of a one-entry idf
+    unknown_word: float = 1.0  # weight of a word found nowhere, as a share of a one-entry idf
     min_score: float = 1.2  # a hit needs at least this score ...
-    min_coverage: float = 0.4  # ... and to answer this share of the query's weight
+    min_coverage: float = 0.45  # ... and to answer this share of the query's weight
+    weak_word: float = 1.0  # how much less a word counts when no entry answers it surely
     answer_power: float = 2.0  # how much less inexact matches (inflections, typos) count there
     relative: float = 0.3  # further hits need this share of the best hit's score
     exact_bias: float = 0.85  # inflection and typo matches of a word the base knows as it is
@@ -94,6 +95,7 @@ def _entry_fields(
     }
 
 
+_MAX_WORDS = 40  # a long message is judged on its first words: search stays fast
 _PHRASE_SIM = 0.7  # how close a typed word must be to a word of a phrase to say it
 
 # Postings of one term: (entry number, weighted term frequency, answer quality) per entry.
@@ -218,7 +220,7 @@ class SearchIndex:
         """Return (entry number, score) of the confident matches for `query`, best first."""
         cfg = self.config
         typed = scripted_words(query)
-        words = list(dict.fromkeys(w for w in typed if _meaningful(*w)))
+        words = list(dict.fromkeys(w for w in typed if _meaningful(*w)))[:_MAX_WORDS]
         if not words or limit <= 0:
             return []
         postings = self._postings[lang if lang in LANGS else None]
@@ -234,7 +236,7 @@ class SearchIndex:
             if not word_scores:
                 total += cfg.unknown_word * self.idf(1)
                 continue
-            total += idf
+            total += idf * (1 - cfg.weak_word * (1 - max(answer.values())))
             for number, score in word_scores.items():
                 scores[number] += score
             for number, quality in answer.items():

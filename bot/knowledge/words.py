@@ -64,12 +64,10 @@ def common_prefix(a: str, b: str) -> int:
     return i
 
 
-def is_ending(rest: str) -> bool:
-    """Tell whether `rest` is an ending: one of SUFFIXES, or a chain of two or three of them
-    of two letters or more each ("сиыр-лар-ды", "алма-лар-ымыз-ға")."""
-    if rest in SUFFIXES:
-        return True
-    return _chain(rest, 3)
+def is_ending(rest: str, *, chains: bool = True) -> bool:
+    """Tell whether `rest` is an ending: one of SUFFIXES or, with `chains`, two or three of
+    them of two letters or more each ("алма-лар-ымыз-ға")."""
+    return rest in SUFFIXES or (chains and _chain(rest, 3))
 
 
 def _chain(rest: str, pieces: int) -> bool:
@@ -95,9 +93,10 @@ def similarity(word: str, term: str) -> float:
     if shared == short:  # one is the other plus an ending
         if shared >= _LONG_STEM:
             return max(0.7, 1.0 - 0.03 * (long_ - short))
+        chains = shared > _MIN_STEM  # after a three-letter stem, one suffix only
         ending = rest[0] or rest[1]
-        return (0.65 if shared == _MIN_STEM else 0.85) if is_ending(ending) else 0.0
-    if all(is_ending(r) for r in rest):  # one stem, two endings
+        return (0.65 if shared == _MIN_STEM else 0.85) if is_ending(ending, chains=chains) else 0.0
+    if all(is_ending(r, chains=shared > _MIN_STEM) for r in rest):  # one stem, two endings
         return 0.6 if shared == _MIN_STEM else 0.8 if shared < _LONG_STEM else 0.85
     if shared >= _LONG_STEM and shared >= short - 3:
         return 0.6 + 0.25 * shared / long_
