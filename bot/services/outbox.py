@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +51,7 @@ async def enqueue(
         "created_at": now,
         "next_attempt_at": now,
         "attempts": 0,
+        "case_id": payload.get("case_id") if isinstance(payload.get("case_id"), int) else None,
     }
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -139,22 +140,18 @@ async def mark_failed(
 
 async def case_of_message(session: AsyncSession, chat_id: int, message_id: int) -> int | None:
     """Return the case a delivered notification belonged to, for native replies."""
-    payload = await session.scalar(
-        select(OutboxMessage.payload).where(
+    return await session.scalar(
+        select(OutboxMessage.case_id).where(
             OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message_id
         )
     )
-    if not payload:
-        return None
-    case_id = payload.get("case_id")
-    return int(case_id) if isinstance(case_id, int) else None
 
 
 async def pending_count(session: AsyncSession) -> int:
     """Return how many notifications still wait to be delivered."""
-    rows = await session.scalars(
-        select(OutboxMessage.id).where(
+    count = await session.scalar(
+        select(func.count(OutboxMessage.id)).where(
             OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
         )
     )
-    return len(list(rows))
+    return int(count or 0)

@@ -200,11 +200,9 @@ async def _scrub_cases(session: AsyncSession, cases: list[Case], now: datetime) 
             event.detail = {**event.detail, "part": {"type": "erased"}}
         if event.actor_role == "client":
             event.actor_telegram_id = None
-    rows = await session.scalars(select(OutboxMessage))
+    rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.case_id.in_(ids)))
     for row in list(rows):
         payload = row.payload or {}
-        if payload.get("case_id") not in ids:
-            continue
         cleaned = {k: v for k, v in payload.items() if k not in _PERSONAL}
         if cleaned == payload:
             continue
