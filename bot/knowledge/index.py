@@ -29,9 +29,10 @@ class SearchConfig:
     )
     other_language: float = 0.85  # weight of text in a language other than the person's
     audience_boost: float = 1.1  # score factor for entries meant for the person's audience
-    unknown_word: float = 1.0  # weight of a word found nowhere, as a share of a one-entry idf
+    unknown_word: float = 1.3  # weight of a word found nowhere, as a share of a one-entry idf
     min_score: float = 1.2  # a hit needs at least this score ...
-    min_coverage: float = 0.45  # ... and to answer this share of the query's weight
+    min_coverage: float = 0.4  # ... and to answer this share of the query's weight
+    min_answer: float = 0.72  # ... and to answer one word at least this surely
     weak_word: float = 1.0  # how much less a word counts when no entry answers it surely
     answer_power: float = 2.0  # how much less inexact matches (inflections, typos) count there
     relative: float = 0.3  # further hits need this share of the best hit's score
@@ -226,6 +227,7 @@ class SearchIndex:
         postings = self._postings[lang if lang in LANGS else None]
         scores: dict[int, float] = defaultdict(float)
         covered: dict[int, float] = defaultdict(float)
+        strongest: dict[int, float] = defaultdict(float)
         total = 0.0
         said: dict[str, float] = {word: 1.0 for word, _ in typed}  # stop words count in phrases
         for word in words:
@@ -241,9 +243,10 @@ class SearchIndex:
                 scores[number] += score
             for number, quality in answer.items():
                 covered[number] += idf * quality
+                strongest[number] = max(strongest[number], quality)
         ranked: list[tuple[int, float]] = []
         for number, score in scores.items():
-            if covered[number] / total < cfg.min_coverage:
+            if covered[number] / total < cfg.min_coverage or strongest[number] < cfg.min_answer:
                 continue
             if audience is not None and audience in self.entries[number].audiences:
                 score *= cfg.audience_boost

@@ -26,7 +26,8 @@ SUFFIXES = frozenset(
 )
 
 _MIN_STEM = 3  # shortest stem two words may share
-_LONG_STEM = 5  # from this length on, any ending may follow a shared stem
+_LONG_STEM = 5  # from this length on, two forms may share a stem and differ in any ending
+_FREE_STEM = 7  # from this length on, one word may be the other plus any ending
 _PREFIX_KEYS = range(_MIN_STEM, 9)  # prefix lengths kept in the prefix table
 _TYPO_MIN = 6  # shortest typed word that may match with one typo
 _MEMO_SIZE = 20_000
@@ -91,7 +92,7 @@ def similarity(word: str, term: str) -> float:
     short, long_ = sorted((len(word), len(term)))
     rest = (word[shared:], term[shared:])
     if shared == short:  # one is the other plus an ending
-        if shared >= _LONG_STEM:
+        if shared >= _FREE_STEM or (shared >= _LONG_STEM and is_ending(rest[0] or rest[1])):
             return max(0.7, 1.0 - 0.03 * (long_ - short))
         chains = shared > _MIN_STEM  # after a three-letter stem, one suffix only
         ending = rest[0] or rest[1]
