@@ -143,6 +143,7 @@ class FakeTelegram:
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.blocked: set[int] = set()
         self.reply_keyboards: dict[int, list[list[JSONDict]]] = {}
+        self.left_chats: set[int] = set()
         self.faults: list[Fault] = []
         self.fault_rate = 0.0
         self.fault_kinds: tuple[str, ...] = ("network", "5xx", "429")
@@ -293,6 +294,18 @@ class FakeTelegram:
             "data": data,
         }
         return {"update_id": next(self._update_ids), "callback_query": query}
+
+    def added_to_chat_update(self, user_id: int, chat_id: int) -> JSONDict:
+        """Build the update Telegram sends when `user_id` adds the bot to a group or channel."""
+        chat = self.chats[chat_id]
+        member = {
+            "chat": chat,
+            "from": self.users[user_id],
+            "date": int(time.time()),
+            "old_chat_member": {"status": "left", "user": self.bot_user},
+            "new_chat_member": {"status": "member", "user": self.bot_user},
+        }
+        return {"update_id": next(self._update_ids), "my_chat_member": member}
 
     def push_update(self, update: JSONDict) -> None:
         """Queue an update for a bot that polls with getUpdates."""
@@ -672,6 +685,13 @@ class FakeTelegram:
         text = params.get("text")
         if text is not None and len(str(text)) > 200:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        return True
+
+    def api_leaveChat(self, params: JSONDict) -> bool:
+        chat_id = self._chat(params)
+        if self.chats[chat_id]["type"] == "private":
+            raise ApiError(400, "Bad Request: chat member status can't be changed in private chats")
+        self.left_chats.add(chat_id)
         return True
 
     def api_getFile(self, params: JSONDict) -> JSONDict:

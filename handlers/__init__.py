@@ -8,13 +8,14 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
-from handlers import answers, common, desk, handoff, inbox, manager, privacy, start
+from handlers import answers, common, desk, guard, handoff, inbox, manager, privacy, start
 
 _ID = r"[a-z0-9-]{3,40}"
 _AUDIENCE = r"(farmer|job_seeker|entrepreneur|aspiring|vulnerable)"
@@ -25,7 +26,15 @@ _TOPIC = r"(opportunities|rules|where|apply|procedures)"
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register the handlers: the person first (group -1), then commands, buttons, text."""
     private = filters.ChatType.PRIVATE
+    application.add_handler(TypeHandler(Update, guard.slow_down), group=-2)
     application.add_handler(TypeHandler(Update, common.load_person), group=-1)
+    application.add_handler(MessageHandler(~private, guard.not_private))
+    application.add_handler(
+        ChatMemberHandler(guard.added_to_chat, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, guard.edited)
+    )
 
     for name, callback in (
         ("start", start.start),
