@@ -53,11 +53,6 @@ def tokens(text: str) -> list[str]:
     return [word for word, cyrillic in scripted_words(text) if _meaningful(word, cyrillic)]
 
 
-def query_words(text: str) -> list[tuple[str, bool]]:
-    """Return the meaningful words of a query, once each, with whether each was Cyrillic."""
-    return list(dict.fromkeys(w for w in scripted_words(text) if _meaningful(*w)))
-
-
 def _texts(value: Text | TextList | None, lang: str) -> Iterator[str]:
     """Yield the strings of one language of a text or text list (nothing for None)."""
     if isinstance(value, Text):
@@ -192,11 +187,9 @@ class SearchIndex:
     def _word(
         self, word: tuple[str, bool], postings: dict[str, _Postings]
     ) -> tuple[float, dict[int, float], dict[int, float]]:
-        """Return a query word's idf, its BM25 score and its answer quality in each entry.
-
-        All the terms a word may stand for count as one term, like a stem: their frequencies
-        add up (scaled by similarity) and the word's idf comes from every entry that has any.
-        """
+        """Return a query word's idf, its BM25 score and its answer quality in each entry."""
+        # All the terms a word may stand for count as one term, like a stem: their frequencies
+        # add up (scaled by similarity) and the word's idf comes from every entry that has any.
         k1, power = self.config.k1, self.config.answer_power
         freq: dict[int, float] = {}
         answer: dict[int, float] = {}
@@ -244,6 +237,8 @@ class SearchIndex:
             for number, quality in answer.items():
                 covered[number] += idf * quality
                 strongest[number] = max(strongest[number], quality)
+        if total <= 0:
+            return []
         ranked: list[tuple[int, float]] = []
         for number, score in scores.items():
             if covered[number] / total < cfg.min_coverage or strongest[number] < cfg.min_answer:
@@ -276,13 +271,11 @@ class SearchIndex:
             all(said.get(t, 0.0) >= _PHRASE_SIM for t in phrase) for phrase in self._phrases[number]
         )
 
-    def explain(
-        self, words: list[tuple[str, bool]], *, lang: str | None = None
-    ) -> dict[str, object]:
-        """Return the raw figures behind a query, for calibration and debugging."""
+    def explain(self, query: str, *, lang: str | None = None) -> dict[str, object]:
+        """Return the raw figures behind a query, word by word, for calibration and debugging."""
         postings = self._postings[lang if lang in LANGS else None]
         rows: dict[str, object] = {}
-        for word in words:
+        for word in dict.fromkeys(w for w in scripted_words(query) if _meaningful(*w)):
             idf, scores, answer = self._word(word, postings)
             best = sorted(scores.items(), key=lambda item: -item[1])[:5]
             rows[word[0]] = {

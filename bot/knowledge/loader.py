@@ -80,6 +80,7 @@ class _Place:
     """Collects the problems of one provider or entry, each naming file, item and field."""
 
     def __init__(self, errors: list[str], where: str) -> None:
+        """Report into `errors`, naming the place `where` (file and item)."""
         self.errors = errors
         self.where = where
 

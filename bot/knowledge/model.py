@@ -16,6 +16,7 @@ class KnowledgeError(Exception):
     """The knowledge base is invalid; `errors` lists every problem found, one per item."""
 
     def __init__(self, errors: list[str] | tuple[str, ...]) -> None:
+        """Keep every error; the message lists them one per line."""
         self.errors: tuple[str, ...] = tuple(errors)
         super().__init__("\n".join(self.errors))
 

@@ -66,8 +66,8 @@ def common_prefix(a: str, b: str) -> int:
 
 
 def is_ending(rest: str, *, chains: bool = True) -> bool:
-    """Tell whether `rest` is an ending: one of SUFFIXES or, with `chains`, two or three of
-    them of two letters or more each ("алма-лар-ымыз-ға")."""
+    """Tell whether `rest` is one of SUFFIXES or, with `chains`, a chain of them."""
+    # A chain is two or three suffixes of two letters or more each: "алма-лар-ымыз-ға".
     return rest in SUFFIXES or (chains and _chain(rest, 3))
 
 
@@ -115,11 +115,9 @@ class Vocabulary:
     def __init__(
         self, terms: Iterable[str], *, english_only: Iterable[str] = (), exact_bias: float
     ) -> None:
-        """Index `terms` by prefix and by one-letter deletions.
-
-        `english_only` are the terms found only in English text: a word typed in Cyrillic may
-        be the same word ("бизнес"), never an inflected form or a typo of one ("такси": "tax").
-        """
+        """Index `terms` by prefix and by one-letter deletions."""
+        # `english_only` are the terms found only in English text: a word typed in Cyrillic may
+        # be the same word ("бизнес"), never an inflected form or a typo of one ("такси": "tax").
         self.terms = frozenset(terms)
         self.english_only = frozenset(english_only)
         self.exact_bias = exact_bias
