@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -182,6 +183,8 @@ def test_search_quality_on_the_labelled_set(
         f"false matches {result['false_match_rate']:.3f}"
     )
     print(line)
+    kinds = Counter(item.get("kind", item["lang"]) for item in load_queries())
+    print("queries by kind: " + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())))
     for key in ("top1", "top3", "mrr", "false_match_rate"):
         record_property(key, result[key])
     assert result["top3"] >= TOP3_MIN, line
