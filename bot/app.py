@@ -20,12 +20,13 @@ from telegram.ext import (
     Defaults,
     ExtBot,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.db import Database
 from bot.i18n import N_, translator
 from bot.knowledge import KnowledgeBase, KnowledgeHolder
 from bot.models import utcnow
+from bot.resilience import ResilientRequest
 from bot.services import privacy
 from bot.services.cases import CaseDesk
 from bot.services.people import Profile
@@ -147,17 +148,21 @@ async def set_personal_commands(bot: ExtBot[None], chat_id: int, lang: str) -> N
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Set the command menus; start the outbox worker and the periodic jobs."""
+    """Set the command menus; start the outbox worker, the announcement sender and the jobs."""
     services: Services = application.bot_data["services"]
     for lang in LANGUAGES:
         await application.bot.set_my_commands(command_menu(lang), language_code=lang)
     await application.bot.set_my_commands(command_menu(services.settings.default_language))
     if services.background:
+        from handlers.announce import Broadcaster
         from handlers.notify import DeliveryWorker
 
         worker = DeliveryWorker(application)
         application.bot_data["delivery"] = worker
         worker.start()
+        announcer = Broadcaster(application)
+        application.bot_data["announcer"] = announcer
+        announcer.start()
         jobs = application.job_queue
         if jobs is not None:
             jobs.run_repeating(_tick, interval=60, first=5, name="deadlines-and-follow-ups")
@@ -190,8 +195,11 @@ async def _digest(context: CallbackContext[Any, Any, Any, Any]) -> None:
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Stop the outbox worker and close the database."""
+    """Stop the outbox worker and the announcement sender; close the database."""
     services: Services = application.bot_data["services"]
+    announcer = application.bot_data.pop("announcer", None)
+    if announcer is not None:
+        await announcer.stop()
     worker = application.bot_data.pop("delivery", None)
     if worker is not None:
         await worker.stop()
@@ -203,8 +211,13 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     rate_limit: bool = True,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """Wire the Application: defaults, lifecycle hooks, handlers and the error handler."""
+    """Wire the Application: defaults, lifecycle hooks, handlers and the error handler.
+
+    `request` replaces the network (the fake Bot API in tests and the demo); either way every
+    request goes through ResilientRequest, which retries what is safe to retry.
+    """
     from handlers import register  # the Telegram adapter registers itself in one place
 
     settings = services.settings
@@ -226,10 +239,16 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .arbitrary_callback_data(False)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    calls = request or HTTPXRequest(
+        connection_pool_size=32, connect_timeout=10, read_timeout=20, write_timeout=20,
+        pool_timeout=5,
+    )  # fmt: skip
+    polling = request or HTTPXRequest(connection_pool_size=1, read_timeout=30)
+    builder = builder.request(ResilientRequest(calls, sleep=sleep)).get_updates_request(
+        ResilientRequest(polling, sleep=sleep)
+    )
+    if rate_limit:  # throttles; retries are ResilientRequest's job
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
     application = builder.build()
     application.bot_data["services"] = services
     register(application)

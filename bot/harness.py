@@ -177,10 +177,17 @@ class Harness:
         services.background = False  # the harness delivers the outbox itself, in step
         self.services = services
         self.fake = fake or FakeTelegram()
-        self.app = build_application(services, request=FakeRequest(self.fake), rate_limit=False)
+        self.waits: list[float] = []  # what the bot would have slept (retries, retry_after)
+        self.app = build_application(
+            services, request=FakeRequest(self.fake), rate_limit=False, sleep=self._sleep
+        )
         self.errors: list[BaseException] = []
         self.app.bot_data["errors"] = self.errors
         self._user_ids = iter(range(10_001, 1_000_000))
+
+    async def _sleep(self, seconds: float) -> None:
+        """Record a wait instead of waiting: tests stay fast, and can see the waits."""
+        self.waits.append(seconds)
 
     async def __aenter__(self) -> Harness:
         await self.start()

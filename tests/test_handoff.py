@@ -345,20 +345,22 @@ async def test_a_rating_is_asked_and_stored_once(harness: Harness) -> None:
     assert case is not None and case.rating == 5
 
 
-async def test_a_notification_that_failed_is_delivered_later(
-    harness: Harness, clock: Clock
-) -> None:
+async def test_a_notification_that_failed_is_delivered_later(harness: Harness, clock: Clock) -> None:
     manager = await manager_phone(harness, "en")
     client = await client_at_entry(harness, "job-register-seeker", "en", "job_seeker")
-    harness.fake.fail_next("5xx", methods=["sendMessage"], chats=[MANAGER_ID])
-    harness.fake.fail_next("429", methods=["sendMessage"], chats=[MANAGER_ID], retry_after=7)
+    # Telegram is down for longer than a request's own retries, then asks to wait 30 s.
+    harness.fake.fail_next("5xx", methods=["sendMessage"], chats=[MANAGER_ID], count=4)
+    harness.fake.fail_next("429", methods=["sendMessage"], chats=[MANAGER_ID], retry_after=30)
     before = len(manager.screens)
     number = case_number(await ask(client, "en", "Will the manager hear about this?"))
-    assert len(manager.screens) == before  # Telegram failed: nothing arrived yet
+    assert len(manager.screens) == before  # nothing arrived yet, and nothing was lost
     clock.advance(seconds=2)
-    await harness.deliver()  # the 5xx was retried and met the 429
+    await harness.deliver()  # the next attempt meets the 429
     assert len(manager.screens) == before
-    clock.advance(seconds=8)  # retry_after honoured
+    clock.advance(seconds=20)
+    await harness.deliver()  # too early: retry_after is honoured
+    assert len(manager.screens) == before
+    clock.advance(seconds=11)
     await harness.deliver()
     assert f"№{number}" in manager.last.text
     assert len([s for s in manager.screens if f"№{number}" in s.text]) == 1
