@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.db import Database
+from bot.db import Database, forget_processed_updates
 from bot.i18n import N_, translator
 from bot.knowledge import KnowledgeBase, KnowledgeHolder
 from bot.models import utcnow
@@ -182,6 +182,7 @@ async def _tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
     counts["erased"] = await privacy.apply_retention(
         services.db, now=services.clock(), days=services.settings.retention_days
     )
+    await forget_processed_updates(services.db, before=services.clock() - timedelta(days=2))
     if any(counts.values()):
         log.info("periodic check: %s", counts)
         context.application.bot_data["delivery"].wake()

@@ -5,12 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import delete, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from bot.models import ProcessedUpdate, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +69,24 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """Open a write transaction that takes the write lock up front and commits on exit."""
-        async with self._write() as session, session.begin():
-            yield session
+        """Open a write transaction that takes the write lock up front and commits on exit.
+
+        While a Telegram update is being handled, its first write transaction also records the
+        update as processed, so the change and the record commit together: a crash before the
+        commit changed nothing (the update is handled again when Telegram redelivers it), and
+        after it a redelivered update is skipped (AlreadyProcessed).
+        """
+        claim = current_update.get()
+        must_claim = claim is not None and not claim.claimed
+        async with self._write() as session:
+            async with session.begin():
+                if must_claim:
+                    assert claim is not None
+                    await _claim(session, claim.update_id)
+                yield session
+            if must_claim:
+                assert claim is not None
+                claim.claimed = True
 
     async def upgrade(self, revision: str = "head") -> None:
         """Apply the Alembic migrations up to `revision`."""
@@ -75,6 +97,45 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+@dataclass
+class UpdateClaim:
+    """The Telegram update being handled in this task, and whether it is recorded yet."""
+
+    update_id: int
+    claimed: bool = False
+
+
+current_update: ContextVar[UpdateClaim | None] = ContextVar("current_update", default=None)
+
+
+class AlreadyProcessed(Exception):
+    """The update was handled before (by this process before a crash, or by another one)."""
+
+
+async def _claim(session: AsyncSession, update_id: int) -> None:
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(ProcessedUpdate)
+        .values(update_id=update_id, processed_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(ProcessedUpdate.update_id)
+    )
+    if (await session.execute(statement)).scalar() is None:
+        raise AlreadyProcessed(update_id)
+
+
+async def was_processed(db: Database, update_id: int) -> bool:
+    """Tell whether an update was already handled."""
+    async with db.read() as session:
+        return await session.get(ProcessedUpdate, update_id) is not None
+
+
+async def forget_processed_updates(db: Database, *, before: datetime) -> None:
+    """Drop old records: Telegram redelivers within hours, and may reuse ids after a week."""
+    async with db.write() as session:
+        await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < before))
 
 
 def _run_upgrade(connection: Connection, revision: str) -> None:

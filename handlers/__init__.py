@@ -26,7 +26,8 @@ _TOPIC = r"(opportunities|rules|where|apply|procedures)"
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Register the handlers: the person first (group -1), then commands, buttons, text."""
     private = filters.ChatType.PRIVATE
-    application.add_handler(TypeHandler(Update, guard.slow_down), group=-2)
+    application.add_handler(TypeHandler(Update, guard.slow_down), group=-3)
+    application.add_handler(TypeHandler(Update, common.begin_update), group=-2)
     application.add_handler(TypeHandler(Update, common.load_person), group=-1)
     application.add_handler(MessageHandler(~private, guard.not_private))
     application.add_handler(
@@ -88,4 +89,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(MessageHandler(private & filters.COMMAND, answers.unknown_command))
     # Whatever an update changed may have written notifications: deliver them now.
     application.add_handler(TypeHandler(Update, common.wake_delivery), group=1)
+    application.add_handler(TypeHandler(Update, common.finish_update), group=10)
     application.add_error_handler(common.on_error)

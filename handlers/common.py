@@ -7,8 +7,10 @@ import logging
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.app import BotContext
+from bot.db import AlreadyProcessed, UpdateClaim, current_update, was_processed
 from bot.i18n import pick_language
 from bot.services import people
 
@@ -57,8 +59,32 @@ async def show(
     return await context.bot.send_message(chat.id, text, reply_markup=keyboard)
 
 
+async def begin_update(update: Update, context: BotContext) -> None:
+    """Skip an update handled before a crash or by another process; else start its claim."""
+    if await was_processed(context.svc.db, update.update_id):
+        log.info("update %s was already handled; skipping it", update.update_id)
+        raise ApplicationHandlerStop
+    current_update.set(UpdateClaim(update.update_id))
+
+
+async def finish_update(update: Update, context: BotContext) -> None:
+    """Record an update that changed nothing as handled too, then forget the claim."""
+    claim = current_update.get()
+    try:
+        if claim is not None and not claim.claimed:
+            async with context.svc.db.write():
+                pass  # the write transaction records the update
+    except AlreadyProcessed:
+        pass
+    finally:
+        current_update.set(None)
+
+
 async def on_error(update: object, context: BotContext) -> None:
     """Log the failure with its traceback and tell the person something kind."""
+    if isinstance(context.error, AlreadyProcessed):
+        log.info("update %s was handled elsewhere meanwhile; dropped", context.error)
+        return
     log.error("error while handling an update", exc_info=context.error)
     errors = context.application.bot_data.get("errors")
     if errors is not None:  # the test harness keeps them, so that no failure goes unseen

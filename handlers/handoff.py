@@ -20,7 +20,7 @@ from bot.services.cases import MAX_PARTS, Actor, CaseError, Draft
 from handlers import render
 from handlers.common import ack, callback_data, show, user_id
 from handlers.labels import AUDIENCE_LABELS, VALUE_CHAIN_LABELS
-from handlers.notify import case_no, provider_name, when
+from handlers.notify import case_no, provider_name
 
 Button = InlineKeyboardButton
 
@@ -157,24 +157,9 @@ async def draft_action(update: Update, context: BotContext) -> None:
             draft_keyboard(context, draft),
         )
         return
-    case = await context.svc.cases.submit(client)
-    if case.provider_id:
-        who = provider_name(context.svc.kb, case.provider_id, context.lang)
-    else:
-        who = _("the OSS manager")
-    text = "\n\n".join(
-        (
-            "✅ "
-            + _("Your question has been sent. Your case number is <b>{number}</b>.").format(
-                number=case_no(case.id)
-            ),
-            _(
-                "What happens next: {who} will answer you here, in this chat, usually by {due}. "
-                "You will get a message. Quote your case number if you call or visit the OSS."
-            ).format(who=render.esc(who), due=when(case.due_at, context.lang, context.svc)),
-        )
-    )
-    await show(update, context, text, InlineKeyboardMarkup([[render.home_button(_)]]))
+    await context.svc.cases.submit(client)
+    # The confirmation with the case number follows from the outbox, durably.
+    await show(update, context, "📨 " + _("Sent."))
 
 
 async def contact(update: Update, context: BotContext) -> None:

@@ -166,6 +166,22 @@ def render(kind: str, payload: dict[str, Any], services: Services, chat_id: int)
     manager = chat_id in services.settings.manager_ids
     number = case_no(payload["case_id"]) if "case_id" in payload else ""
     provider = provider_name(kb, payload.get("provider_id"), lang)
+    if kind == "case_received":
+        who = provider if payload.get("provider_id") else _("the OSS manager")
+        text = "\n\n".join(
+            (
+                "✅ "
+                + _("Your question has been sent. Your case number is <b>{number}</b>.").format(
+                    number=number
+                ),
+                _(
+                    "What happens next: {who} will answer you here, in this chat, usually by "
+                    "{due}. You will get a message. Quote your case number if you call or visit "
+                    "the OSS."
+                ).format(who=esc(who), due=when(payload.get("due_at"), lang, services)),
+            )
+        )
+        return Rendered(text, InlineKeyboardMarkup([[home_button(_)]]))
     if kind == "case_new":
         text = case_card(payload, lang, services, "🆕 " + _("New case"))
         return Rendered(text, role_buttons(payload, lang, manager=True))

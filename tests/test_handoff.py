@@ -86,7 +86,8 @@ async def ask(client: Phone, lang: str, *messages: str) -> str:
     await client.press(agree[lang])
     for message in messages:
         await client.send(message)
-    [confirmation] = await client.press(send[lang])
+    screens = await client.press(send[lang])
+    [confirmation] = [s for s in screens if "№" in s.text]
     return confirmation.text
 
 

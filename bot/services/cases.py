@@ -274,6 +274,9 @@ class CaseDesk:
                 case.suggested_provider = provider_id
                 _event(session, case, Actor(0, "system"), "queued", now, suggested=provider_id)
             view = await _view(session, case)
+            # The client's confirmation goes through the outbox too: it is owed exactly once,
+            # even if the bot stops right after this commit.
+            await self._notify(session, client_id, "case_received", view, now)
             for manager in sorted(self.manager_ids):
                 await self._notify(session, manager, "case_new", view, now)
             return view
