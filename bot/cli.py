@@ -7,6 +7,8 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlparse
 
 from bot.settings import Settings, SettingsError
@@ -201,6 +203,121 @@ async def _link(settings: Settings, provider_id: str, telegram_id: int) -> int:
     return 0
 
 
+NO_USERNAME_HELP = """\
+The poster needs the bot's Telegram username for its link (t.me/<username>?start=src-TAG).
+Give it with --username enbek_oss_bot, or set BOT_USERNAME=enbek_oss_bot in .env.
+(@BotFather shows the username; it ends in "bot".)
+"""
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the manager's report of a period: a workbook, CSV files or charts."""
+    from bot.services.period import Period, PeriodError
+
+    settings = load_settings()
+    configure_logging("WARNING")
+    if not args.date_from or not args.date_to:
+        print(
+            "Give the period, first and last day: "
+            "oss-bot report --from 2026-11-01 --to 2026-11-30 --format xlsx",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        period = Period.from_dates(args.date_from, args.date_to)
+    except PeriodError as exc:
+        print(f"The period is not right: {exc}", file=sys.stderr)
+        return 2
+    lang = args.lang or settings.default_language
+    return _write_report(settings, period, args, lang)
+
+
+def _write_report(settings: Settings, period: Any, args: argparse.Namespace, lang: str) -> int:
+    from pathlib import Path
+
+    from bot.charts import report_charts
+    from bot.insight import plain, provider_namer, report_text
+    from bot.knowledge import KnowledgeError, load_knowledge
+    from bot.workbook import csv_text, summary_table, xlsx_bytes
+
+    try:
+        kb = load_knowledge(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        print(f"The knowledge base is invalid:\n{exc}", file=sys.stderr)
+        return 1
+    report, tables = asyncio.run(_report_data(settings, period, personal=args.personal))
+    name = provider_namer(kb, lang)
+    print(plain(report_text(report, lang, name)))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"oss-report-{period.first:%Y-%m-%d}-{period.last:%Y-%m-%d}"
+    written: list[Path] = []
+    all_tables = (summary_table(report, lang, name), *tables)
+    if args.format == "xlsx":
+        written.append(out / f"{stem}.xlsx")
+        written[-1].write_bytes(xlsx_bytes(all_tables))
+    elif args.format == "csv":
+        for table in all_tables:
+            written.append(out / f"{stem}-{table.name}.csv")
+            written[-1].write_text(csv_text(table), encoding="utf-8")
+    else:
+        for chart in report_charts(report, lang, name):
+            written.append(out / f"{stem}-{chart.name}.png")
+            written[-1].write_bytes(chart.png)
+    print()
+    if args.personal:
+        print("This export has personal data (Telegram ids, questions, phone numbers).")
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print("Nothing to draw in this period.")
+    return 0
+
+
+async def _report_data(settings: Settings, period: Any, *, personal: bool) -> tuple[Any, Any]:
+    from bot.db import Database
+    from bot.services import reports
+
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+        report = await reports.build_report(database, period, tz=settings.tz, now=datetime.now(UTC))
+        tables = await reports.export_tables(database, period, tz=settings.tz, personal=personal)
+    finally:
+        await database.dispose()
+    return report, tables
+
+
+def cmd_poster(args: argparse.Namespace) -> int:
+    """Write a printable A4 poster (PDF and PNG) with a QR code to the bot's deep link."""
+    from pathlib import Path
+
+    from bot.posters import PosterError, make_poster
+
+    settings = load_settings()
+    username = args.username or settings.bot_username
+    if not username:
+        print(NO_USERNAME_HELP, file=sys.stderr)
+        return 2
+    if not args.source:
+        print(
+            "Say where the poster hangs with --source TAG (1-40 letters, digits, '_' or '-'), "
+            "e.g. --source market_esik",
+            file=sys.stderr,
+        )
+        return 2
+    lang = args.lang or settings.default_language
+    try:
+        poster = make_poster(args.source, lang, username, Path(args.out))
+    except PosterError as exc:
+        print(f"Cannot make the poster: {exc}", file=sys.stderr)
+        return 2
+    print(f"Poster for {poster.link}")
+    print(f"wrote {poster.pdf}")
+    print(f"wrote {poster.png}")
+    return 0
+
+
 def not_built(issue: str) -> int:
     """Say honestly that a command is not built yet."""
     print(f"Not built yet: this command arrives with {issue}.", file=sys.stderr)
@@ -246,9 +363,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--from", dest="date_from")
     report.add_argument("--to", dest="date_to")
     report.add_argument("--format", choices=("xlsx", "csv", "png"), default="xlsx")
+    report.add_argument("--lang", choices=("kk", "ru", "en"), help="labels (DEFAULT_LANGUAGE)")
+    report.add_argument("--out", default=".", help="the folder to write to")
+    report.add_argument(
+        "--personal",
+        action="store_true",
+        help="include Telegram ids, questions and phone numbers (anonymous without it)",
+    )
     poster = sub.add_parser("poster", help="a printable QR poster")
-    poster.add_argument("--source")
+    poster.add_argument("--source", help="where it hangs: 1-40 letters, digits, '_' or '-'")
     poster.add_argument("--lang", choices=("kk", "ru", "en"))
+    poster.add_argument("--username", help="the bot's username (default: BOT_USERNAME)")
+    poster.add_argument("--out", default=".", help="the folder to write to")
     sub.add_parser("bench", help="the benchmarks")
     return parser
 
@@ -262,8 +388,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "db": cmd_db,
         "kb": cmd_kb,
         "providers": cmd_providers,
-        "report": lambda _args: not_built("the manager insight issue (#7)"),
-        "poster": lambda _args: not_built("the manager insight issue (#7)"),
+        "report": cmd_report,
+        "poster": cmd_poster,
         "bench": lambda _args: not_built("the benchmarks issue (#8)"),
     }
     return handlers[args.command](args)

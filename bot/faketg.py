@@ -14,7 +14,8 @@ import itertools
 import json
 import random
 import time
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -70,6 +71,27 @@ class Fault:
     retry_after: int = 1
     count: int = 1
     chats: frozenset[int] | None = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file the bot uploaded: the method, the form field, the file name and the bytes."""
+
+    method: str
+    field: str
+    filename: str
+    content: bytes
+
+
+@dataclass
+class RateLimit:
+    """Telegram's bulk limit: at most `per_second` calls of `methods` in any second."""
+
+    per_second: int
+    retry_after: int
+    methods: frozenset[str]
+    accepted: deque[float] = field(default_factory=deque)
+    refused: int = 0
 
 
 class _HTMLChecker(HTMLParser):
@@ -157,6 +179,9 @@ class FakeTelegram:
         self.pending_updates: list[JSONDict] = []
         self._updates_waiting = asyncio.Event()
         self.webhook_url = ""
+        self.uploads: list[Upload] = []
+        self.rate_limit: RateLimit | None = None
+        self.clock: Callable[[], float] = time.monotonic  # what "a second" is measured with
 
     # ---- people and chats ------------------------------------------------------------------
 
@@ -371,6 +396,32 @@ class FakeTelegram:
             return Fault(self._random.choice(self.fault_kinds))
         return None
 
+    # ---- bulk limit ---------------------------------------------------------------------------
+
+    def limit_rate(
+        self,
+        per_second: int = 30,
+        *,
+        retry_after: int = 1,
+        methods: Iterable[str] = ("sendMessage",),
+    ) -> RateLimit:
+        """Answer 429 with `retry_after` to a call over `per_second` within a second of `clock`."""
+        self.rate_limit = RateLimit(per_second, retry_after, frozenset(methods))
+        return self.rate_limit
+
+    def _over_rate(self, method: str) -> int | None:
+        limit = self.rate_limit
+        if limit is None or method not in limit.methods:
+            return None
+        now = self.clock()
+        while limit.accepted and limit.accepted[0] <= now - 1.0:
+            limit.accepted.popleft()
+        if len(limit.accepted) >= limit.per_second:
+            limit.refused += 1
+            return limit.retry_after
+        limit.accepted.append(now)
+        return None
+
     # ---- the API ----------------------------------------------------------------------------
 
     async def call(self, method: str, params: JSONDict) -> tuple[int, JSONDict]:
@@ -394,6 +445,15 @@ class FakeTelegram:
                     "description": f"Too Many Requests: retry after {fault.retry_after}",
                     "parameters": {"retry_after": fault.retry_after},
                 }
+        wait = self._over_rate(method)
+        if wait is not None:
+            record.ok, record.error = False, "429: over the bulk limit"
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {wait}",
+                "parameters": {"retry_after": wait},
+            }
         handler = getattr(self, f"api_{method}", None)
         if handler is None:
             record.ok, record.error = False, "404"
@@ -743,5 +803,7 @@ class FakeRequest(BaseRequest):
             params = json.loads(json.dumps(request_data.parameters))
             for name, value in (request_data.multipart_data or {}).items():
                 params[name] = f"upload:{name}:{len(value[1]) if isinstance(value, tuple) else 0}"
+                if isinstance(value, tuple):
+                    self.fake.uploads.append(Upload(api_method, name, str(value[0]), value[1]))
         status, body = await self.fake.call(api_method, params)
         return status, json.dumps(body).encode("utf-8")

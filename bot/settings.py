@@ -15,6 +15,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("kk", "ru", "en")
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 
 
 class SettingsError(Exception):
@@ -42,6 +43,7 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     log_level: str = "INFO"
+    bot_username: str | None = None
     case_due_hours: float = 16.0
     remind_before_hours: float = 4.0
     followup_days: int = 7
@@ -151,6 +153,13 @@ class Settings:
         if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             problems.append(f"LOG_LEVEL: {log_level!r} is not DEBUG, INFO, WARNING or ERROR")
 
+        bot_username = (get("BOT_USERNAME") or "").removeprefix("@") or None
+        if bot_username is not None and not _USERNAME_RE.fullmatch(bot_username):
+            problems.append(
+                f"BOT_USERNAME: {bot_username!r} is not a Telegram bot username "
+                "(letters, digits and '_', e.g. enbek_oss_bot)"
+            )
+
         due_hours = _number(get("CASE_DUE_HOURS"), "CASE_DUE_HOURS", 16.0, problems)
         remind = _number(get("REMIND_BEFORE_HOURS"), "REMIND_BEFORE_HOURS", 4.0, problems)
         followup = _number(get("FOLLOWUP_DAYS"), "FOLLOWUP_DAYS", 7, problems)
@@ -174,6 +183,7 @@ class Settings:
             webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
             webhook_port=port,
             log_level=log_level,
+            bot_username=bot_username,
             case_due_hours=due_hours,
             remind_before_hours=remind,
             followup_days=int(followup),

@@ -15,12 +15,27 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import answers, common, desk, guard, handoff, inbox, manager, privacy, start
+from handlers import (
+    announce,
+    answers,
+    common,
+    desk,
+    guard,
+    handoff,
+    inbox,
+    insight,
+    manager,
+    news,
+    privacy,
+    start,
+)
 
 _ID = r"[a-z0-9-]{3,40}"
 _AUDIENCE = r"(farmer|job_seeker|entrepreneur|aspiring|vulnerable)"
 _CHAIN = r"(apple|milk|soy|vegetables|-)"
 _TOPIC = r"(opportunities|rules|where|apply|procedures)"
+_NEWS = r"(apple|milk|soy|vegetables|jobs|business|events)"
+_PERIOD = r"(w|m|lw|lm|\d{8}-\d{8})"
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -49,6 +64,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("invite", desk.invite),
         ("mydata", privacy.my_data),
         ("forget", privacy.forget),
+        ("report", insight.report_command),
+        ("export", insight.export_command),
+        ("gaps", insight.gaps_command),
+        ("announce", announce.announce_command),
     ):
         application.add_handler(CommandHandler(name, callback, filters=private))
 
@@ -77,17 +96,36 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         (r"^pr:\d{1,9}:[rdx]$", desk.provider_action),
         (r"^inv:[a-z0-9_]{2,24}$", desk.create_invite),
         (r"^fg:(yes|no)$", privacy.confirm_forget),
+        (r"^nw$", news.show_news),
+        (rf"^nw:{_NEWS}$", news.toggle_news),
+        (r"^un:\d{1,9}$", news.leave_news),
+        (rf"^rp:{_PERIOD}$", insight.report_button),
+        (rf"^rx:{_PERIOD}$", insight.export_button),
+        (r"^gp:(7|30|90|\d{8}-\d{8})$", insight.gaps_button),
+        (r"^an:\d{1,9}(:[avlt](:[a-z_]{2,16}|:\*)?|:(pv|go|yes|x|re))?$", announce.draft_button),
     ):
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
     # Anything else pressed is an old or forged button.
     application.add_handler(CallbackQueryHandler(answers.stale_button))
 
     application.add_handler(MessageHandler(private & filters.CONTACT, handoff.contact))
+    # A manager's text may be the announcement being written; if not, it goes on to the inbox.
+    managers = filters.User(user_id=application.bot_data["services"].settings.manager_ids)
+    application.add_handler(
+        MessageHandler(
+            private & managers & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
+            announce.on_manager_text,
+        )
+    )
     application.add_handler(
         MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.COMMAND, inbox.on_message)
     )
     application.add_handler(MessageHandler(private & filters.COMMAND, answers.unknown_command))
     # Whatever an update changed may have written notifications: deliver them now.
     application.add_handler(TypeHandler(Update, common.wake_delivery), group=1)
+    # Blocked or came back: later announcements skip or include the person.
+    application.add_handler(
+        ChatMemberHandler(news.chat_member, ChatMemberHandler.MY_CHAT_MEMBER), group=2
+    )
     application.add_handler(TypeHandler(Update, common.finish_update), group=10)
     application.add_error_handler(common.on_error)

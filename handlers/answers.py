@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.app import BotContext
+from bot.services import gaps
 from handlers import render
 from handlers.common import ack, callback_data, show
 from handlers.start import render_main_menu
@@ -72,6 +73,11 @@ async def search(update: Update, context: BotContext) -> None:
         return
     audience = context.person.audience if context.person else None
     hits = context.svc.kb.search(message.text, lang=context.lang, limit=3, audience=audience)
+    if not hits:  # a knowledge gap: count the words' skeleton, never who asked
+        today = context.svc.clock().astimezone(context.svc.settings.tz).date()
+        await gaps.record_search_miss(
+            context.svc.db, message.text, language=context.lang, day=today
+        )
     text, keyboard = render.search_results([hit.entry for hit in hits], context.lang, context._)
     await message.reply_text(text, reply_markup=keyboard)
 

@@ -29,3 +29,15 @@ TOPIC_LABELS: dict[str, tuple[str, str]] = {
     "apply": ("📝", N_("How and to whom to apply")),
     "procedures": ("🪜", N_("Step by step")),
 }
+
+# The news a client may subscribe to: the value chains, then jobs, business and events.
+NEWS_LABELS: dict[str, tuple[str, str]] = {
+    "apple": ("🍎", N_("Apples")),
+    "milk": ("🥛", N_("Milk")),
+    "soy": ("🫘", N_("Soy")),
+    "vegetables": ("🥕", N_("Vegetables")),
+    "jobs": ("🔎", N_("Jobs")),
+    "business": ("💼", N_("Business support")),
+    # TRANSLATORS: news about trainings, courses and agricultural fairs
+    "events": ("🎓", N_("Trainings and fairs")),
+}

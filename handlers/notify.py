@@ -309,6 +309,10 @@ def render(kind: str, payload: dict[str, Any], services: Services, chat_id: int)
             digest_text(payload, lang, services),
             InlineKeyboardMarkup([[Button("📋 " + _("Open cases"), callback_data="cl:0")]]),
         )
+    if kind == "announce_done":
+        from handlers.announce import summary
+
+        return Rendered(*summary(payload, lang))
     raise ValueError(f"unknown notification kind {kind!r}")
 
 

@@ -110,7 +110,7 @@ def who_line(profile: Profile | None, _: Gettext) -> str:
 
 
 def main_menu(profile: Profile | None, _: Gettext) -> tuple[str, InlineKeyboardMarkup]:
-    """The main menu: the five topics, and one tap to change who you are or the language."""
+    """The main menu: the five topics, the news, and one tap to change who or the language."""
     who = who_line(profile, _)
     text = "🏠 <b>" + _("Main menu") + "</b>\n"
     if who:
@@ -125,7 +125,8 @@ def main_menu(profile: Profile | None, _: Gettext) -> tuple[str, InlineKeyboardM
             Button(label(TOPIC_LABELS, key, _), callback_data=f"t:{key}:{audience}:{chain}:0")
             for key in TOPIC_LABELS
         ]
-    keyboard = rows(topic_buttons)
+    news = Button("🔔 " + _("News"), callback_data="nw")
+    keyboard = rows([*topic_buttons, news])
     keyboard.append(
         [
             Button("👤 " + _("Change who I am"), callback_data="who"),

@@ -1,0 +1,104 @@
+"""News subscriptions: choose topics from the main menu, leave with one tap under a message."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+
+from bot.app import BotContext
+from bot.services import announcements, subscriptions
+from handlers.common import ack, callback_data, show, user_id
+from handlers.labels import NEWS_LABELS
+from handlers.render import Gettext, home_button, label
+
+log = logging.getLogger(__name__)
+
+Button = InlineKeyboardButton
+
+
+def news_screen(topics: frozenset[str], _: Gettext) -> tuple[str, InlineKeyboardMarkup]:
+    """The news topics, each a switch: ✅ on, ⬜ off."""
+    text = "\n\n".join(
+        (
+            "🔔 <b>" + _("News from the OSS") + "</b>",
+            _(
+                "Choose what you want to hear about: new subsidies, jobs, trainings and fairs. "
+                "Tap a topic again to stop it."
+            ),
+            _("You can also stop with one tap under any news message."),
+        )
+    )
+    keyboard = [
+        [
+            Button(
+                ("✅ " if topic in topics else "⬜ ") + label(NEWS_LABELS, topic, _),
+                callback_data=f"nw:{topic}",
+            )
+        ]
+        for topic in subscriptions.TOPICS
+    ]
+    keyboard.append([home_button(_)])
+    return text, InlineKeyboardMarkup(keyboard)
+
+
+async def show_news(update: Update, context: BotContext) -> None:
+    """Show which news the person gets."""
+    await ack(update)
+    topics = await subscriptions.topics_of(context.svc.db, user_id(update))
+    text, keyboard = news_screen(topics, context._)
+    await show(update, context, text, keyboard)
+
+
+async def toggle_news(update: Update, context: BotContext) -> None:
+    """Switch one topic on or off."""
+    topic = callback_data(update).removeprefix("nw:")
+    _ = context._
+    topics = await subscriptions.toggle(context.svc.db, user_id(update), topic)
+    name = label(NEWS_LABELS, topic, _)
+    await ack(
+        update,
+        (_("Subscribed: {topic}") if topic in topics else _("Stopped: {topic}")).format(topic=name),
+    )
+    text, keyboard = news_screen(topics, _)
+    await show(update, context, text, keyboard)
+
+
+async def leave_news(update: Update, context: BotContext) -> None:
+    """The button under a news message: stop that topic's news (all news if it had none)."""
+    _ = context._
+    announcement_id = int(callback_data(update).removeprefix("un:"))
+    found, topic = await announcements.topic_of(context.svc.db, announcement_id)
+    if not found:
+        from handlers.answers import stale_button
+
+        await stale_button(update, context)
+        return
+    await subscriptions.leave(context.svc.db, user_id(update), topic)
+    if topic is None:
+        text = _("Done: you will not get news any more.")
+    else:
+        text = _("Done: no more news on {topic}.").format(topic=label(NEWS_LABELS, topic, _))
+    await ack(update, text)
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        settings = InlineKeyboardMarkup([[Button("🔔 " + _("News settings"), callback_data="nw")]])
+        try:
+            await query.message.edit_reply_markup(settings)
+        except BadRequest as exc:
+            log.debug("could not change the buttons under news %s: %s", announcement_id, exc)
+
+
+async def chat_member(update: Update, context: BotContext) -> None:
+    """Telegram says the person blocked the bot, or came back: skip them, or not, in news."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != ChatType.PRIVATE:
+        return
+    status = change.new_chat_member.status
+    blocked = status in (ChatMember.BANNED, ChatMember.LEFT)
+    await announcements.set_blocked(
+        context.svc.db, change.chat.id, blocked=blocked, now=context.svc.clock()
+    )
+    log.info("chat %s %s the bot", change.chat.id, "blocked" if blocked else "allowed")
