@@ -207,9 +207,9 @@ def report_text(report: Report, lang: str, name: ProviderName) -> str:
     gaps = report.gaps
     lines.append(
         "🔎 "
-        + _("Not found: {searches} searches; {cases} cases without an entry").format(
-            searches=n(gaps.searches_total), cases=n(gaps.cases_total)
-        )
+        + _("Searches that found nothing: {count}").format(count=n(gaps.searches_total))
+        + "; "
+        + _("cases without an entry: {count}").format(count=n(gaps.cases_total))
     )
     return "\n".join(lines)[:4000]
 

@@ -470,6 +470,7 @@ def _recipients(segment: Segment) -> Any:
         wants = wants.where(Subscription.topic == segment.topic)
     query = select(Person.id).where(
         exists(wants),
+        Person.telegram_id > 0,  # an erased person (/forget) keeps only a negative number
         or_(Person.blocked_at.is_(None), Person.blocked_at < Person.last_seen),
     )
     if segment.audience is not None:
