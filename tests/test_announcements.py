@@ -253,6 +253,32 @@ async def test_someone_who_blocked_the_bot_is_marked_and_skipped_next_time(
     assert news_received(stays, "Second news") == 1
 
 
+def my_chat_member(fake: FakeTelegram, user_id: int, status: str) -> dict[str, object]:
+    """The update Telegram sends when a person blocks ("kicked") or unblocks ("member") the bot."""
+    user = fake.users[user_id]
+    return {
+        "update_id": next(fake._update_ids),
+        "my_chat_member": {
+            "chat": fake.chats[user_id],
+            "from": user,
+            "date": 0,
+            "old_chat_member": {"status": "member", "user": fake.bot_user},
+            "new_chat_member": {"status": status, "user": fake.bot_user, "until_date": 0},
+        },
+    }
+
+
+async def test_someone_who_unblocks_the_bot_gets_news_again(
+    harness: Harness, time: VirtualTime
+) -> None:
+    manager = await manager_phone(harness, "en")
+    [person] = await people_who_want(harness, 1, ["soy"], first_id=705_000)
+    await harness.feed(my_chat_member(harness.fake, person.id, "kicked"))
+    assert "0 people will get it" in await write_announcement(manager, TEXT)
+    await harness.feed(my_chat_member(harness.fake, person.id, "member"))
+    assert "1 person will get it" in await write_announcement(manager, TEXT)
+
+
 async def test_a_send_with_an_unknown_outcome_is_sent_again_only_when_the_manager_says_so(
     harness: Harness, time: VirtualTime
 ) -> None:

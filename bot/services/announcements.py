@@ -322,10 +322,9 @@ async def mark_blocked(db: Database, delivery_id: int, *, error: str, now: datet
         person_id = await session.scalar(
             select(AnnouncementDelivery.person_id).where(AnnouncementDelivery.id == delivery_id)
         )
-        if person_id is not None:
-            await session.execute(
-                update(Person).where(Person.id == person_id).values(blocked_at=now)
-            )
+        person = await session.get(Person, person_id) if person_id is not None else None
+        if person is not None:
+            _block(person, now)
         await _mark_in(session, delivery_id, status="blocked", error=error[:200])
 
 
@@ -429,11 +428,13 @@ async def retry_unknown(db: Database, announcement_id: int, *, now: datetime) ->
 async def set_blocked(db: Database, telegram_id: int, *, blocked: bool, now: datetime) -> None:
     """Record that the person blocked the bot, or came back (Telegram's my_chat_member)."""
     async with db.write() as session:
-        await session.execute(
-            update(Person)
-            .where(Person.telegram_id == telegram_id)
-            .values(blocked_at=now if blocked else None)
-        )
+        person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        if person is None:
+            return
+        if blocked:
+            _block(person, now)
+        else:
+            person.blocked_at = None
 
 
 async def topic_of(db: Database, announcement_id: int) -> tuple[bool, str | None]:
@@ -446,6 +447,11 @@ async def topic_of(db: Database, announcement_id: int) -> tuple[bool, str | None
 
 
 # ---- inside --------------------------------------------------------------------------------
+
+
+def _block(person: Person, now: datetime) -> None:
+    """Mark the person blocked until they are seen again (`last_seen` moves past the mark)."""
+    person.blocked_at = max(now, person.last_seen)
 
 
 def _segment_values(segment: Segment) -> dict[str, str | None]:
@@ -471,7 +477,7 @@ def _recipients(segment: Segment) -> Any:
     query = select(Person.id).where(
         exists(wants),
         Person.telegram_id > 0,  # an erased person (/forget) keeps only a negative number
-        or_(Person.blocked_at.is_(None), Person.blocked_at < Person.last_seen),
+        or_(Person.blocked_at.is_(None), Person.blocked_at < Person.last_seen),  # came back
     )
     if segment.audience is not None:
         query = query.where(Person.audience == segment.audience)
