@@ -60,7 +60,7 @@ def draw(link: str, lang: str) -> Figure:
     FigureCanvasAgg(figure)
     figure.patch.set_facecolor("white")
     figure.text(
-        0.5, 0.94, _("One Stop Shop"), ha="center", va="top", fontsize=40,
+        0.5, 0.94, _lines(_("One Stop Shop"), 24), ha="center", va="top", fontsize=34,
         fontweight="bold", family=FONT, color="#1d5a85",
     )  # fmt: skip
     figure.text(
@@ -85,7 +85,7 @@ def draw(link: str, lang: str) -> Figure:
     matrix = [[0.0 if dark else 1.0 for dark in row] for row in code.get_matrix()]
     side = 0.56  # of the page's width
     height = side * A4_INCHES[0] / A4_INCHES[1]
-    axes = figure.add_axes(((1 - side) / 2, 0.2, side, height))
+    axes = figure.add_axes(((1 - side) / 2, 0.215, side, height))
     axes.imshow(matrix, cmap="gray", interpolation="nearest", vmin=0, vmax=1)
     axes.set_axis_off()
     figure.text(
