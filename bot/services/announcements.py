@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, insert, literal, or_, select, update
+from sqlalchemy import case, exists, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
@@ -354,10 +354,20 @@ async def mark_retry(db: Database, delivery_id: int, *, error: str, retry_at: da
 
 
 async def next_due(db: Database) -> datetime | None:
-    """Return when the next waiting delivery of an announcement being sent is due."""
+    """Return when the next waiting delivery of an announcement being sent is due.
+
+    A row another sender has claimed is due when that claim runs out.
+    """
+    due = case(
+        (
+            AnnouncementDelivery.claimed_until > AnnouncementDelivery.next_attempt_at,
+            AnnouncementDelivery.claimed_until,
+        ),
+        else_=AnnouncementDelivery.next_attempt_at,
+    )
     async with db.read() as session:
         return await session.scalar(
-            select(func.min(AnnouncementDelivery.next_attempt_at))
+            select(func.min(due))
             .join(Announcement, Announcement.id == AnnouncementDelivery.announcement_id)
             .where(Announcement.status == "sending", AnnouncementDelivery.status == "pending")
         )
