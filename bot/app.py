@@ -27,7 +27,7 @@ from bot.i18n import N_, translator
 from bot.knowledge import KnowledgeBase, KnowledgeHolder
 from bot.models import utcnow
 from bot.resilience import ResilientRequest
-from bot.services import privacy
+from bot.services import outbox, privacy
 from bot.services.cases import CaseDesk
 from bot.services.people import Profile
 from bot.services.worktime import WorkingHours
@@ -156,6 +156,11 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     if services.background:
         from handlers.announce import Broadcaster
         from handlers.notify import DeliveryWorker
+
+        if services.db.is_sqlite:  # one process by design: any claim left is a dead worker's
+            async with services.db.write() as session:
+                if released := await outbox.release_claims(session):
+                    log.info("released %s notifications claimed before a stop", released)
 
         worker = DeliveryWorker(application)
         application.bot_data["delivery"] = worker

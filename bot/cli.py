@@ -57,6 +57,7 @@ def load_settings(*, require_token: bool = False) -> Settings:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Serve Telegram: long polling, or a webhook when WEBHOOK_URL is set."""
+    from bot import serve
     from bot.app import Services, build_application
     from bot.db import Database
     from bot.knowledge import KnowledgeError, KnowledgeHolder
@@ -73,20 +74,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     services = Services(settings=settings, db=Database(settings.database_url), knowledge=knowledge)
     application = build_application(services)
     if settings.webhook_url:
+        assert settings.webhook_secret is not None  # checked with the settings
         log.info("serving a webhook at %s", urlparse(settings.webhook_url).netloc)
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"],
+        asyncio.run(
+            serve.serve_webhook(
+                application,
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                path=urlparse(settings.webhook_url).path,
+                public_url=settings.webhook_url,
+                secret=settings.webhook_secret,
+            )
         )
     else:
         log.info("serving by long polling")
-        application.run_polling(
-            allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
-        )
+        asyncio.run(serve.poll(application))
     return 0
 
 

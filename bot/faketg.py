@@ -333,7 +333,12 @@ class FakeTelegram:
         return {"update_id": next(self._update_ids), "my_chat_member": member}
 
     def push_update(self, update: JSONDict) -> None:
-        """Queue an update for a bot that polls with getUpdates."""
+        """Queue an update for a bot that polls with getUpdates.
+
+        Like Telegram, number updates in the order they arrive: an update built earlier but
+        pushed later gets a newer id.
+        """
+        update = {**update, "update_id": next(self._update_ids)}
         self.pending_updates.append(update)
         self._updates_waiting.set()
 

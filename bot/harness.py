@@ -183,6 +183,7 @@ class Harness:
         )
         self.errors: list[BaseException] = []
         self.app.bot_data["errors"] = self.errors
+        self.app.bot_data["sleep"] = self._sleep
         self._user_ids = iter(range(10_001, 1_000_000))
 
     async def _sleep(self, seconds: float) -> None:

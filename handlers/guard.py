@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -28,20 +29,25 @@ class _Bucket:
 class FloodGuard:
     """A token bucket per person: a burst of `burst` updates, then `rate` per second.
 
-    It lives in each process's memory on purpose: it only protects the bot, so two processes
-    that each allow a little more than one would are still safe, and it costs no database
-    write per update.
+    A person over the limit is slowed down: their update waits for a token, up to `max_delay`
+    seconds; only beyond that is it dropped (and the person told once, kindly). Others are not
+    affected, since each person's updates are handled in their own order. It lives in each
+    process's memory on purpose: it only protects the bot, and costs no database write.
     """
 
-    def __init__(self, *, burst: int = 20, rate: float = 1.0, remember: int = 10_000) -> None:
+    def __init__(
+        self, *, burst: int = 30, rate: float = 2.0, max_delay: float = 5.0,
+        remember: int = 10_000,
+    ) -> None:  # fmt: skip
         self.burst = burst
         self.rate = rate
+        self.max_delay = max_delay
         self.remember = remember
         self.buckets: OrderedDict[int, _Bucket] = OrderedDict()
         self.clock = time.monotonic
 
-    def allow(self, user_id: int) -> tuple[bool, bool]:
-        """Return (allowed, warn): warn is True once per flood, to say so politely."""
+    def reserve(self, user_id: int) -> tuple[float | None, bool]:
+        """Return (seconds to wait, or None to drop; whether to warn the person now)."""
         now = self.clock()
         bucket = self.buckets.pop(user_id, None) or _Bucket(float(self.burst), now)
         bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
@@ -49,25 +55,30 @@ class FloodGuard:
         self.buckets[user_id] = bucket
         if len(self.buckets) > self.remember:
             self.buckets.popitem(last=False)
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
+        wait = max(0.0, (1 - bucket.tokens) / self.rate)
+        if wait > self.max_delay:
+            warn = not bucket.warned
+            bucket.warned = True
+            return None, warn
+        bucket.tokens -= 1  # may go below zero: the debt is the queue of waiting updates
+        if wait == 0:
             bucket.warned = False
-            return True, False
-        warn = not bucket.warned
-        bucket.warned = True
-        return False, warn
+        return wait, False
 
 
 async def slow_down(update: Update, context: BotContext) -> None:
-    """Drop updates from a person who floods the bot, telling them once, kindly."""
+    """Make a person who floods the bot wait; drop only a flood beyond the wait, kindly."""
     user = update.effective_user
     if user is None:
         return
     guard: FloodGuard = context.application.bot_data.setdefault("flood_guard", FloodGuard())
-    allowed, warn = guard.allow(user.id)
-    if allowed:
+    wait, warn = guard.reserve(user.id)
+    if wait is not None:
+        if wait > 0:
+            log.info("slowing down user %s by %.1fs", user.id, wait)
+            await context.application.bot_data.get("sleep", asyncio.sleep)(wait)
         return
-    log.info("slowing down user %s", user.id)
+    log.info("dropping an update of user %s: too many too fast", user.id)
     if (
         warn
         and update.effective_chat is not None

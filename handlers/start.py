@@ -30,12 +30,11 @@ async def start(update: Update, context: BotContext) -> None:
     source = source_match.group(1) if source_match else (payload if entry_match else None)
     async with context.svc.db.write() as session:
         context.person = await people.record_visit(session, user_id(update), source=source)
-        if context.person.language is None:
+        fresh = context.person.language is None
+        if fresh:
             context.person = await people.set_language(session, user_id(update), context.lang)
-            await set_personal_commands(context.bot, user_id(update), context.lang)
-            fresh = True
-        else:
-            fresh = False
+    if fresh:  # no network call inside the transaction: it would hold the write lock
+        await set_personal_commands(context.bot, user_id(update), context.lang)
     if entry_match and context.svc.kb.entry(entry_match.group(1)) is not None:
         await send_card(update, context, entry_match.group(1), back="m")
         return

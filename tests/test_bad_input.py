@@ -98,19 +98,23 @@ async def test_a_command_in_a_group_gets_the_same_polite_answer(harness: Harness
 async def test_a_person_who_floods_is_slowed_down_without_affecting_others(
     harness: Harness,
 ) -> None:
-    guard = FloodGuard(burst=5, rate=1.0)
+    guard = FloodGuard(burst=5, rate=1.0, max_delay=3.0)
     now = [0.0]
     guard.clock = lambda: now[0]
     harness.app.bot_data["flood_guard"] = guard
-    flooder = await english_speaker(harness)  # three updates
+    flooder = await english_speaker(harness)  # three updates of the burst
     calm = await english_speaker(harness)
+    harness.waits.clear()
     replies = []
     for _ in range(10):
         replies.extend(await flooder.send("job"))
+    # Two more in the burst, then three slowed down by 1, 2 and 3 seconds, then dropped.
+    assert harness.waits == [1.0, 2.0, 3.0]
+    assert sum("found" in r.text for r in replies) == 5
     assert sum("very fast" in r.text for r in replies) == 1  # told once, kindly
-    assert sum("found" in r.text for r in replies) == 2  # the rest of the burst was served
+    harness.waits.clear()
     [answer] = await calm.send("job")
-    assert "found" in answer.text
-    now[0] += 10  # ten seconds later the flooder is served again
+    assert "found" in answer.text and harness.waits == []  # others are not slowed down
+    now[0] += 10  # ten seconds later the flooder is served again at once
     [again] = await flooder.send("job")
-    assert "found" in again.text
+    assert "found" in again.text and harness.waits == []

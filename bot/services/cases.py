@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
@@ -635,6 +635,8 @@ class CaseDesk:
         now = self.clock()
         counts = {"reminded": 0, "overdue": 0, "followed_up": 0}
         async with self.db.write() as session:
+            if not await _only_runner(session, "tick"):
+                return counts  # another bot process is doing this very check right now
             due = await session.scalars(
                 select(Case).where(Case.status.in_(PROVIDERS_TURN), Case.due_at.is_not(None))
             )
@@ -735,6 +737,19 @@ class CaseDesk:
         lang = await language_of(session, chat_id, self.default_language)
         payload = {**view.snapshot(), "lang": lang, **extra}
         await outbox.enqueue(session, chat_id, kind, payload, dedup_key=dedup, now=now)
+
+
+async def _only_runner(session: AsyncSession, job: str) -> bool:
+    """Take a transaction-long lock for a periodic job; False if another process holds it.
+
+    On SQLite the write transaction (BEGIN IMMEDIATE) already serialises the job.
+    """
+    if session.bind is None or session.bind.dialect.name != "postgresql":
+        return True
+    taken = await session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(hashtext(:job))"), {"job": f"oss-bot:{job}"}
+    )
+    return bool(taken)
 
 
 def _require(actor: Actor, role: str) -> None:

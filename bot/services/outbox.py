@@ -95,6 +95,16 @@ async def claim_due(
     return [Notification(r.id, r.chat_id, r.kind, dict(r.payload), r.attempts) for r in rows]
 
 
+async def release_claims(session: AsyncSession) -> int:
+    """Free rows claimed by a worker that died (call only when no other worker can be alive)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.claimed_until.is_not(None), OutboxMessage.sent_at.is_(None))
+        .values(claimed_until=None)
+    )
+    return int(result.rowcount or 0)
+
+
 async def mark_sent(
     session: AsyncSession, notification_id: int, *, message_id: int | None, now: datetime
 ) -> None:

@@ -1,0 +1,190 @@
+"""Serve Telegram so that a crash loses no update: acknowledge an update only once handled.
+
+python-telegram-bot's own updater confirms a batch of updates to Telegram (by asking for the
+next one) while the batch may still be waiting in its queue, and its webhook answers 200 before
+the update is handled: a process killed at that moment loses those updates. Here the next
+`getUpdates` offset, and the webhook's 200, come only after the updates were handled. Handling is
+idempotent across redeliveries (see `bot.db.Database.write`), so at-least-once delivery from
+Telegram becomes exactly-once handling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import signal
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application
+from tornado.httpserver import HTTPServer
+from tornado.web import Application as WebApplication
+from tornado.web import RequestHandler
+
+log = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+async def handle_batch(application: AnyApplication, updates: Sequence[Update]) -> None:
+    """Handle a batch: different people at once, one person's updates in order."""
+    processor = application.update_processor
+    await asyncio.gather(
+        *(
+            processor.process_update(update, application.process_update(update))
+            for update in updates
+        )
+    )
+
+
+async def _start(application: AnyApplication) -> None:
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+
+
+async def _stop(application: AnyApplication) -> None:
+    if application.running:
+        await application.stop()
+    if application.post_stop is not None:
+        await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or not Unix
+            pass
+
+
+async def poll(application: AnyApplication, *, stop: asyncio.Event | None = None) -> None:
+    """Long-poll Telegram; confirm an update only once it and all before it were handled.
+
+    Updates are handled as they come (one person's in order, different people at once), so a
+    slow or throttled person does not hold the others back. The offset sent to Telegram never
+    passes an update still being handled; unconfirmed updates that Telegram sends again while
+    they are in hand are ignored.
+    """
+    stop = stop or asyncio.Event()
+    _stop_on_signals(stop)
+    await _start(application)
+    bot = application.bot
+    processor = application.update_processor
+    in_hand: dict[int, asyncio.Task[None]] = {}
+    newest = -1
+    try:
+        await bot.delete_webhook()
+        pause = 1.0
+        while not stop.is_set():
+            confirm = min(in_hand) if in_hand else (newest + 1 if newest >= 0 else None)
+            try:
+                updates = await bot.get_updates(
+                    offset=confirm, timeout=1 if in_hand else 25, allowed_updates=ALLOWED_UPDATES
+                )
+            except (TimedOut, NetworkError, RetryAfter) as exc:
+                log.info("getUpdates failed (%s); trying again in %.0fs", type(exc).__name__, pause)
+                await _sleep_or_stop(stop, pause)
+                pause = min(pause * 2, 30.0)
+                continue
+            except (Conflict, InvalidToken):
+                log.exception("Telegram refused polling")
+                raise
+            pause = 1.0
+            for update in updates:
+                if update.update_id <= newest:
+                    continue  # in hand already, or handled: Telegram sent it again
+                newest = update.update_id
+                task = asyncio.create_task(
+                    processor.process_update(update, application.process_update(update))
+                )
+                in_hand[update.update_id] = task
+                task.add_done_callback(lambda _t, key=update.update_id: in_hand.pop(key, None))
+        if in_hand:
+            await asyncio.gather(*in_hand.values(), return_exceptions=True)
+        if newest >= 0:  # confirm what was handled before leaving
+            try:
+                await bot.get_updates(offset=newest + 1, timeout=0, allowed_updates=ALLOWED_UPDATES)
+            except (TimedOut, NetworkError):
+                pass  # it will be redelivered and skipped as already handled
+    finally:
+        await _stop(application)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        pass
+
+
+class _WebhookHandler(RequestHandler):
+    def initialize(self, bot_application: AnyApplication, secret: str) -> None:  # type: ignore[override]
+        self.bot_application = bot_application
+        self.secret = secret
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            log.warning("webhook request without the right secret token refused")
+            self.set_status(403)
+            self.finish()
+            return
+        try:
+            data = json.loads(self.request.body)
+            update = Update.de_json(data, self.bot_application.bot)
+        except (ValueError, TypeError, KeyError):
+            self.set_status(400)
+            self.finish()
+            return
+        await handle_batch(self.bot_application, [update])
+        self.set_status(200)
+        self.finish()
+
+
+def webhook_app(application: AnyApplication, path: str, secret: str) -> WebApplication:
+    """The web application that receives Telegram's webhook requests on `path`."""
+    route = "/" + path.strip("/")
+    return WebApplication(
+        [(route, _WebhookHandler, {"bot_application": application, "secret": secret})]
+    )
+
+
+async def serve_webhook(
+    application: AnyApplication,
+    *,
+    listen: str,
+    port: int,
+    path: str,
+    public_url: str,
+    secret: str,
+    register: bool = True,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Receive updates by webhook; answer 200 only once an update was handled."""
+    stop = stop or asyncio.Event()
+    _stop_on_signals(stop)
+    await _start(application)
+    server = HTTPServer(webhook_app(application, path, secret))
+    server.listen(port, listen)
+    try:
+        if register:
+            await application.bot.set_webhook(
+                public_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+            )
+        log.info("webhook listening on %s:%s", listen, port)
+        await stop.wait()
+    finally:
+        server.stop()
+        await _stop(application)
