@@ -188,6 +188,7 @@ async def _tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
         services.db, now=services.clock(), days=services.settings.retention_days
     )
     await forget_processed_updates(services.db, before=services.clock() - timedelta(days=2))
+    await asyncio.to_thread(services.knowledge.reload_if_changed)  # follow another's /reload
     if any(counts.values()):
         log.info("periodic check: %s", counts)
         context.application.bot_data["delivery"].wake()

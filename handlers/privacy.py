@@ -12,7 +12,7 @@ from bot.services import privacy
 from handlers import render
 from handlers.common import ack, callback_data, show, user_id
 from handlers.desk import STATUS_NAMES
-from handlers.labels import AUDIENCE_LABELS, VALUE_CHAIN_LABELS
+from handlers.labels import AUDIENCE_LABELS, NEWS_LABELS, VALUE_CHAIN_LABELS
 from handlers.notify import case_no, provider_name
 
 Button = InlineKeyboardButton
@@ -70,6 +70,9 @@ async def my_data(update: Update, context: BotContext) -> None:
                 provider=render.esc(provider_name(context.svc.kb, data.staff_of, lang))
             )
         )
+    if data.news:
+        topics = ", ".join(render.label(NEWS_LABELS, t, _) for t in data.news if t in NEWS_LABELS)
+        lines.append(_("News you get: {topics}").format(topics=topics))
     if data.writing_a_question:
         lines.append(_("You are writing a question now (not sent yet)."))
     blocks = ["\n".join(lines)]
@@ -129,9 +132,9 @@ async def forget(update: Update, context: BotContext) -> None:
         (
             "🗑 <b>" + _("Erase your data?") + "</b>",
             _(
-                "I will erase your language, your choices and your questions with their files "
-                "and phone numbers. Open questions will be withdrawn. Only anonymous counts stay "
-                "for the OSS's reports."
+                "I will erase your language, your choices, your news subscriptions and your "
+                "questions with their files and phone numbers. Open questions will be withdrawn. "
+                "Only anonymous counts stay for the OSS's reports."
             ),
             _(
                 "Messages already delivered in Telegram (in this chat and to specialists) cannot "

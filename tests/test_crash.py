@@ -179,7 +179,7 @@ def test_killing_the_bot_at_any_moment_loses_nothing(database_url: str, tmp_path
             )
             return answers >= len(CLIENTS)
 
-        if not wait_until(everything_arrived, 60, bot):
+        if not wait_until(everything_arrived, 180, bot):  # a dead worker's claim lasts 60 s
             for c in CLIENTS:
                 print(c, [t[:50] for t in texts(server, c)])
             print(texts(server, PROVIDER)[-10:])

@@ -18,6 +18,7 @@ class KnowledgeHolder:
     def __init__(self, directory: str | Path) -> None:
         """Load the base in `directory`; raise KnowledgeError when it is invalid."""
         self._directory = Path(directory)
+        self._stamp = self._files_stamp()
         self._current = load_knowledge(self._directory)
 
     @property
@@ -30,8 +31,24 @@ class KnowledgeHolder:
         """Return the knowledge base in service."""
         return self._current
 
+    def _files_stamp(self) -> tuple[tuple[str, int, int], ...]:
+        """Name, size and modification time of every file of the base."""
+        return tuple(
+            (str(path), path.stat().st_size, path.stat().st_mtime_ns)
+            for path in sorted(self._directory.rglob("*.y*ml"))
+        )
+
+    def reload_if_changed(self) -> tuple[str, ...]:
+        """Reload when a file changed since the last load: another process may have been told
+        to /reload, and this one must not keep serving the old base."""
+        stamp = self._files_stamp()
+        if stamp == self._stamp:
+            return ()
+        return self.reload()
+
     def reload(self) -> tuple[str, ...]:
         """Read the files again; return () on success, else the errors (the old base stays)."""
+        self._stamp = self._files_stamp()
         try:
             fresh = load_knowledge(self._directory)
         except KnowledgeError as exc:

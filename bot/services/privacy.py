@@ -11,11 +11,19 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
-from bot.models import Case, CaseEvent, Conversation, OutboxMessage, Person, StaffAccount
+from bot.models import (
+    Case,
+    CaseEvent,
+    Conversation,
+    OutboxMessage,
+    Person,
+    StaffAccount,
+    Subscription,
+)
 from bot.services import outbox
 from bot.services.cases import OPEN, language_of
 from bot.services.people import Profile
@@ -49,6 +57,7 @@ class MyData:
     cases: tuple[CaseRecord, ...]
     writing_a_question: bool
     staff_of: str | None
+    news: tuple[str, ...]
 
 
 async def my_data(db: Database, telegram_id: int) -> MyData | None:
@@ -87,11 +96,17 @@ async def my_data(db: Database, telegram_id: int) -> MyData | None:
                 StaffAccount.telegram_id == telegram_id, StaffAccount.active
             )
         )
+        news = await session.scalars(
+            select(Subscription.topic)
+            .where(Subscription.person_id == person.id)
+            .order_by(Subscription.topic)
+        )
         return MyData(
             profile=Profile.from_row(person),
             cases=tuple(records),
             writing_a_question=conversation is not None and conversation.kind == "draft",
             staff_of=staff,
+            news=tuple(news),
         )
 
 
@@ -160,6 +175,7 @@ async def forget(
         for row in list(sent):
             row.payload = {"erased": True}
             row.chat_id = -person.id
+        await session.execute(delete(Subscription).where(Subscription.person_id == person.id))
         person.telegram_id = -person.id
         person.consent_at = None
         log.info("person %s erased their data (%s cases)", person.id, len(cases))
