@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application
 
 from bot.app import BotContext, Services
+from bot.background import BackgroundLoop
 from bot.i18n import translator
 from bot.insight import number
 from bot.knowledge import AUDIENCES, LANGS, VALUE_CHAINS
@@ -378,8 +379,10 @@ def _never_left(exc: BaseException) -> bool:
     return False
 
 
-class Broadcaster:
+class Broadcaster(BackgroundLoop):
     """Deliver announcements: claimed rows, paced sends, results marked, progress shown."""
+
+    name = "announcements"
 
     def __init__(
         self,
@@ -392,6 +395,7 @@ class Broadcaster:
         batch: int = 50,
         idle: float = 5.0,
     ) -> None:
+        super().__init__(idle=idle)
         self.application = application
         self.services: Services = application.bot_data["services"]
         self.pacer = Pacer(rate, sleep, monotonic)
@@ -399,39 +403,12 @@ class Broadcaster:
         self.monotonic = monotonic
         self.progress_every = progress_every
         self.batch = batch
-        self.idle = idle
         self.refused = 0  # 429 answers seen
         self._shown: dict[int, float] = {}
-        self.wakeup = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
 
-    # -- running in the background --
-
-    def start(self) -> None:
-        self.task = asyncio.create_task(self._run(), name="announcements")
-
-    def wake(self) -> None:
-        self.wakeup.set()
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            try:
-                await self.task
-            except asyncio.CancelledError:
-                pass
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_until_idle()
-            except Exception:
-                log.exception("announcement sending failed; trying again shortly")
-            try:
-                await asyncio.wait_for(self.wakeup.wait(), self.idle)
-            except TimeoutError:
-                pass
-            self.wakeup.clear()
+    async def step(self) -> bool:
+        await self.run_until_idle()
+        return False  # it ran until nothing was left
 
     # -- the work --
 

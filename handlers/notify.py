@@ -7,7 +7,6 @@ change; this module turns each into a message and sends it, with retries that ho
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.app import Services
+from bot.background import BackgroundLoop
 from bot.i18n import translator
 from bot.knowledge import KnowledgeBase
 from bot.services import outbox
@@ -443,41 +443,16 @@ async def _retry(services: Services, item: outbox.Notification, error: str, dela
         )
 
 
-class DeliveryWorker:
+class DeliveryWorker(BackgroundLoop):
     """Deliver the outbox in the background: at once when woken, else every few seconds."""
 
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any],
-                 idle: float = 2.0) -> None:  # fmt: skip
+    name = "outbox-delivery"
+
+    def __init__(
+        self, application: Application[Any, Any, Any, Any, Any, Any], idle: float = 2.0
+    ) -> None:
+        super().__init__(idle=idle)
         self.application = application
-        self.idle = idle
-        self.wakeup = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self.task = asyncio.create_task(self._run(), name="outbox-delivery")
-
-    def wake(self) -> None:
-        self.wakeup.set()
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            try:
-                await self.task
-            except asyncio.CancelledError:
-                pass
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                sent = await deliver_due(self.application)
-            except Exception:
-                log.exception("outbox delivery failed; trying again shortly")
-                sent = 0
-            if sent:
-                continue
-            try:
-                await asyncio.wait_for(self.wakeup.wait(), self.idle)
-            except TimeoutError:
-                pass
-            self.wakeup.clear()
+    async def step(self) -> bool:
+        return await deliver_due(self.application) > 0
