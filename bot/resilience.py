@@ -36,9 +36,13 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, Connec
 
 
 def never_reached_telegram(error: BaseException) -> bool:
-    """Tell whether a failure happened before the request could reach Telegram."""
-    cause = error.__cause__ if isinstance(error, NetworkError) else error
-    return isinstance(cause, _NOT_SENT) or "Pool timeout" in str(error)
+    """Tell whether a failure surely happened before the request could reach Telegram."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, _NOT_SENT) or "Pool timeout" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class ResilientRequest(BaseRequest):

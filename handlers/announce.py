@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
@@ -24,6 +23,7 @@ from bot.background import BackgroundLoop
 from bot.i18n import translator
 from bot.insight import number
 from bot.knowledge import AUDIENCES, LANGS, VALUE_CHAINS
+from bot.resilience import never_reached_telegram
 from bot.services import announcements
 from bot.services.announcements import AnnouncementError, AnnouncementView, Recipient, Segment
 from bot.services.subscriptions import TOPICS
@@ -367,18 +367,6 @@ class Pacer:
         self.next_at = max(self.next_at, self.monotonic() + seconds)
 
 
-def _never_left(exc: BaseException) -> bool:
-    """Tell whether a failed request surely never reached Telegram (no connection at all)."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-            return True
-        if "Pool timeout" in str(seen):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
 class Broadcaster(BackgroundLoop):
     """Deliver announcements: claimed rows, paced sends, results marked, progress shown."""
 
@@ -457,7 +445,7 @@ class Broadcaster(BackgroundLoop):
             await announcements.mark_failed(svc.db, delivery, error=exc.message)
         except NetworkError as exc:  # timeouts, broken connections, 5xx
             error = f"{type(exc).__name__}: {exc.message}"
-            if _never_left(exc):
+            if never_reached_telegram(exc):
                 await announcements.mark_retry(
                     svc.db, delivery, error=error, retry_at=svc.clock() + timedelta(seconds=5)
                 )
