@@ -10,12 +10,10 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot.app import BotContext
-from bot.charts import report_charts
 from bot.insight import ProviderName, gaps_text, period_label, report_text
 from bot.services import reports
 from bot.services.gaps import knowledge_gaps
 from bot.services.period import Period, PeriodError
-from bot.workbook import summary_table, xlsx_bytes
 from handlers.common import ack, callback_data, show, user_id
 from handlers.manager import is_manager
 from handlers.notify import provider_name
@@ -149,6 +147,8 @@ async def export_button(update: Update, context: BotContext) -> None:
 
 async def send_report(update: Update, context: BotContext, period: Period) -> None:
     """Send the charts, then the summary with what to do next."""
+    from bot.charts import report_charts  # matplotlib: about 40 MB, loaded when first needed
+
     svc, lang, _ = context.svc, context.lang, context._
     report = await reports.build_report(svc.db, period, tz=svc.settings.tz, now=svc.clock())
     name = _name(context)
@@ -172,6 +172,8 @@ async def send_report(update: Update, context: BotContext, period: Period) -> No
 
 async def send_export(update: Update, context: BotContext, period: Period) -> None:
     """Send the anonymous workbook of the period."""
+    from bot.workbook import summary_table, xlsx_bytes  # openpyxl, loaded when first needed
+
     svc, lang, _ = context.svc, context.lang, context._
     report = await reports.build_report(svc.db, period, tz=svc.settings.tz, now=svc.clock())
     tables = await reports.export_tables(svc.db, period, tz=svc.settings.tz)

@@ -17,7 +17,7 @@ from bot.knowledge import KnowledgeHolder
 from bot.models import AnnouncementDelivery, Person, utcnow
 from bot.services import people, subscriptions
 from bot.settings import Settings
-from handlers.announce import Broadcaster
+from handlers.announce import RATE, Broadcaster
 from tests.test_client_journey import onboard
 from tests.test_handoff import manager_phone
 
@@ -200,14 +200,14 @@ async def test_an_announcement_reaches_exactly_its_segment_once_through_429s_and
     assert not progress.buttons
 
 
-async def test_at_25_a_second_sending_stays_under_telegrams_bulk_limit_and_shows_progress(
+async def test_paced_sending_stays_under_telegrams_bulk_limit_and_shows_progress(
     harness: Harness, time: VirtualTime
 ) -> None:
     manager = await manager_phone(harness, "en")
     readers = await people_who_want(harness, 100, ["events"], lang="ru", first_id=600_000)
-    limit = harness.fake.limit_rate(per_second=30, retry_after=5)
     await write_announcement(manager, TEXT, ("News topic", "Trainings and fairs"))
     await confirm(manager)
+    limit = harness.fake.limit_rate(per_second=30, retry_after=5)  # the bulk sending's own limit
     edits = []
     original = harness.fake.api_editMessageText
 
@@ -221,7 +221,7 @@ async def test_at_25_a_second_sending_stays_under_telegrams_bulk_limit_and_shows
 
     assert limit.refused == 0
     assert all(news_received(p) == 1 for p in readers)
-    assert 100 / 25 - 0.5 <= time.elapsed <= 100 / 25 + 1  # about 25 messages a second
+    assert 100 / RATE - 0.5 <= time.elapsed <= 100 / RATE + 1  # about RATE messages a second
     assert any("of 100" in text and "Sending" in text for text in edits)
     assert edits[-1] == "✅ Announcement №1 is sent."
     assert "Новости «Единого окна»" in readers[0].last.text  # each reads it in their language
