@@ -320,10 +320,13 @@ def cmd_poster(args: argparse.Namespace) -> int:
     return 0
 
 
-def not_built(issue: str) -> int:
-    """Say honestly that a command is not built yet."""
-    print(f"Not built yet: this command arrives with {issue}.", file=sys.stderr)
-    return 1
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Run the benchmarks on a throwaway database (PostgreSQL when DATABASE_URL says so)."""
+    from bot import bench
+
+    settings = load_settings()
+    configure_logging("WARNING")
+    return bench.main(settings, bench.options_from(args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -377,7 +380,15 @@ def build_parser() -> argparse.ArgumentParser:
     poster.add_argument("--lang", choices=("kk", "ru", "en"))
     poster.add_argument("--username", help="the bot's username (default: BOT_USERNAME)")
     poster.add_argument("--out", default=".", help="the folder to write to")
-    sub.add_parser("bench", help="the benchmarks")
+    bench = sub.add_parser(
+        "bench", help="the benchmarks: a table, then a last line of JSON with every figure"
+    )
+    bench.add_argument("--clients", type=int, default=500, help="simulated clients at once")
+    bench.add_argument("--broadcast", type=int, help="announcement recipients (10000; --quick 600)")
+    bench.add_argument("--people", type=int, default=20_000, help="people in the scale data")
+    bench.add_argument("--cases", type=int, default=100_000, help="cases in the scale data")
+    bench.add_argument("--repeat", type=int, default=5, help="repetitions of each scale timing")
+    bench.add_argument("--quick", action="store_true", help="a short broadcast (600 recipients)")
     return parser
 
 
@@ -392,7 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "providers": cmd_providers,
         "report": cmd_report,
         "poster": cmd_poster,
-        "bench": lambda _args: not_built("the benchmarks issue (#8)"),
+        "bench": cmd_bench,
     }
     return handlers[args.command](args)
 
