@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from telegram import Update
@@ -36,6 +37,12 @@ _CHAIN = r"(apple|milk|soy|vegetables|-)"
 _TOPIC = r"(opportunities|rules|where|apply|procedures)"
 _NEWS = r"(apple|milk|soy|vegetables|jobs|business|events)"
 _PERIOD = r"(w|m|lw|lm|\d{8}-\d{8})"
+
+
+def _whole(pattern: str) -> re.Pattern[str]:
+    """Match the whole button data: `$` also matches before a final newline, which a forged
+    button may carry ("ok:7:y\\n" would be read as "no"), so end at `\\Z` instead."""
+    return re.compile(pattern.removesuffix("$") + r"\Z")
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -104,7 +111,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         (r"^gp:(7|30|90|\d{8}-\d{8})$", insight.gaps_button),
         (r"^an:\d{1,9}(:[avlt](:[a-z_]{2,16}|:\*)?|:(pv|go|yes|x|re))?$", announce.draft_button),
     ):
-        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+        application.add_handler(CallbackQueryHandler(callback, pattern=_whole(pattern)))
     # Anything else pressed is an old or forged button.
     application.add_handler(CallbackQueryHandler(answers.stale_button))
 

@@ -138,9 +138,12 @@ async def list_cases(update: Update, context: BotContext) -> None:
     """/cases: open cases, overdue first, for the manager (all) or a provider (its own)."""
     actor = await _actor(update, context)
     if actor.role == "client":
-        from handlers.answers import unknown_command
+        from handlers.answers import stale_button, unknown_command
 
-        await unknown_command(update, context)
+        if update.callback_query is not None:  # a list's button kept after losing the role
+            await stale_button(update, context)
+        else:
+            await unknown_command(update, context)
         return
     await ack(update)
     _ = context._

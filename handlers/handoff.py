@@ -86,6 +86,11 @@ def draft_keyboard(context: BotContext, draft: Draft | None) -> InlineKeyboardMa
 async def consent(update: Update, context: BotContext) -> None:
     """Record consent and invite the person to write their question."""
     await ack(update)
+    if context.person is None:  # never started, or erased their data: begin again, as /start
+        from handlers.start import start
+
+        await start(update, context)
+        return
     _ = context._
     target = callback_data(update).removeprefix("cs:")
     entry_id = None if target == "-" or context.svc.kb.entry(target) is None else target

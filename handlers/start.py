@@ -62,7 +62,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
         _ = context._
         await show(update, context, render.welcome(_), render.audience_keyboard(_))
     else:
-        await show_main_menu(update, context)
+        await render_main_menu(update, context)  # the press is answered already
 
 
 async def ask_audience(update: Update, context: BotContext) -> None:
@@ -84,7 +84,7 @@ async def choose_audience(update: Update, context: BotContext) -> None:
         _ = context._
         await show(update, context, render.value_chain_question(_), render.value_chain_keyboard(_))
         return
-    await show_main_menu(update, context)
+    await render_main_menu(update, context)
 
 
 async def choose_value_chain(update: Update, context: BotContext) -> None:
@@ -94,7 +94,7 @@ async def choose_value_chain(update: Update, context: BotContext) -> None:
     value_chain = chain if chain in VALUE_CHAINS else None
     async with context.svc.db.write() as session:
         context.person = await people.set_value_chain(session, user_id(update), value_chain)
-    await show_main_menu(update, context)
+    await render_main_menu(update, context)
 
 
 async def show_main_menu(update: Update, context: BotContext) -> None:

@@ -82,6 +82,16 @@ async def test_the_chosen_language_is_remembered(harness: Harness) -> None:
     assert screen.labels[0] == "Русский"
 
 
+async def test_each_choice_answers_its_button_once(harness: Harness) -> None:
+    person = harness.phone(language_code="en")
+    await person.send("/start")
+    for data in ("lang:en", "aud:farmer", "vc:apple", "lang:ru", "aud:job_seeker"):
+        first = len(harness.fake.calls)
+        await person.press_data(data)
+        answers = [c for c in harness.fake.calls[first:] if c.method == "answerCallbackQuery"]
+        assert [c.ok for c in answers] == [True], data  # a second answer is refused as too old
+
+
 async def test_a_failure_inside_a_handler_gets_a_kind_answer_in_the_persons_language(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -242,6 +242,30 @@ async def test_a_strangers_forged_buttons_are_refused(harness: Harness) -> None:
     assert provider.last.has_button("Reply")
 
 
+async def test_button_data_with_a_trailing_newline_is_an_old_button(harness: Harness) -> None:
+    """`$` matches before a final newline: "pr:1:d\\n" must not be read as "return the case"."""
+    provider = await link(harness, "employment_centre", EMPLOYMENT_STAFF, "en")
+    client = await client_at_entry(harness, "job-register-seeker", "en", "job_seeker")
+    number = case_number(await ask(client, "en", "Where do I register?"))
+    for person, forged in ((provider, f"pr:{number}:d\n"), (client, "lang:kk\n"),
+                           (client, "nw:jobs\n")):  # fmt: skip
+        await person.press_data(forged)
+        answer = harness.fake.calls_to("answerCallbackQuery")[-1]
+        assert answer.params.get("text") == "This button is out of date. Here is the main menu."
+    async with harness.services.db.read() as session:
+        case = await session.get(Case, number)
+    assert case is not None and case.status == "assigned" and case.provider_id is not None
+    assert "Main menu" in client.last.text  # still in English
+
+
+async def test_a_client_pressing_a_case_list_button_gets_the_menu(harness: Harness) -> None:
+    client = await client_at_entry(harness, "job-register-seeker", "en", "job_seeker")
+    await client.press_data("cl:0")  # e.g. kept from the days they answered for a provider
+    answer = harness.fake.calls_to("answerCallbackQuery")[-1]
+    assert answer.params.get("text") == "This button is out of date. Here is the main menu."
+    assert "Main menu" in client.last.text
+
+
 async def test_a_provider_cannot_see_another_providers_case(harness: Harness) -> None:
     employment = await link(harness, "employment_centre", EMPLOYMENT_STAFF, "en")
     damu = await link(harness, "damu", DAMU_STAFF, "en")

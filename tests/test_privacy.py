@@ -174,3 +174,19 @@ async def test_a_forgotten_client_is_not_reachable_by_old_buttons(
     clock.advance(days=10)  # long past any follow-up
     await harness.tick()
     assert len(client.screens) == seen
+
+
+async def test_an_old_ask_button_after_forget_starts_from_the_beginning(harness: Harness) -> None:
+    manager = await manager_phone(harness, "en")
+    client, _ = await asked_with_phone(harness)
+    await client.send("/forget")
+    await client.press("Yes, erase")
+    cards = len(manager.screens)
+    # An answer card with "Ask a specialist" is still in the chat: Telegram keeps messages.
+    old = client.screens[0].message_id
+    [consent] = await client.press_data("ask:job-register-seeker", message_id=old)
+    [again] = await client.press("I agree", screen=consent)
+    assert "Choose your language" in again.text
+    await client.send("Please help")  # a search now, not an anonymous question
+    assert await client.press_data("dr:send")
+    assert len(manager.screens) == cards and harness.errors == []
