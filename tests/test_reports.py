@@ -193,6 +193,9 @@ async def test_the_report_offers_periods_and_reads_in_the_managers_language(
     assert "Отчёт:" in screens[-1].text and "Новые люди: 1" in screens[-1].text
     [wrong] = await manager.send("/report 2026-13-01 2026-12-31")
     assert "2026-11-01 2026-11-30" in wrong.text
+    for first, last in (("0001-01-01", "0001-01-31"), ("9999-12-01", "9999-12-31")):
+        [unusable] = await manager.send(f"/report {first} {last}")  # no local midnight in UTC
+        assert "2026-11-01 2026-11-30" in unusable.text
 
 
 async def test_the_report_from_the_command_line(

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 NAMED = ("w", "m", "lw", "lm")
 _RANGE = re.compile(r"^(\d{8})-(\d{8})$")
 MAX_DAYS = 3 * 366
+# The first and last days whose local midnights exist in UTC in every time zone.
+EARLIEST, LATEST = date.min + timedelta(days=1), date.max - timedelta(days=2)
 
 
 class PeriodError(ValueError):
@@ -28,6 +30,8 @@ class Period:
             raise PeriodError(f"the period ends ({self.last}) before it starts ({self.first})")
         if (self.last - self.first).days >= MAX_DAYS:
             raise PeriodError(f"the period is longer than {MAX_DAYS} days")
+        if self.first < EARLIEST or self.last > LATEST:
+            raise PeriodError(f"the period is not between {EARLIEST} and {LATEST}")
 
     @classmethod
     def named(cls, code: str, today: date) -> Period:
