@@ -43,7 +43,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -314,7 +314,17 @@ TEXT = (
     .filter(lambda text: text.strip() != "")
 )
 
-DATES = st.dates().map(lambda d: d.isoformat())
+
+def _days(first: date, length: int) -> tuple[date, date]:
+    return first, min(first + timedelta(days=min(length, (date.max - first).days)), date.max)
+
+
+# A first and a last day a few weeks apart, on any date from year 1 to 9999.
+DAYS = st.builds(
+    _days,
+    st.dates() | st.sampled_from([date.min, date.max - timedelta(days=3)]),
+    st.integers(0, 60),
+)
 TOKEN = st.from_regex(r"[A-Za-z0-9_-]{0,70}", fullmatch=True)
 COMMAND = st.one_of(
     st.sampled_from([
@@ -329,7 +339,8 @@ COMMAND = st.one_of(
     st.builds("/start {}".format, JUNK),
     st.builds("/case {}".format, CASE_ID.map(str) | st.sampled_from(["№1", "#2", "1 2"]) | JUNK),
     st.builds("/cases {}".format, JUNK),
-    st.builds("/{} {} {}".format, st.sampled_from(["report", "export"]), DATES, DATES),
+    st.builds(lambda name, d: f"/{name} {d[0].isoformat()} {d[1].isoformat()}",
+              st.sampled_from(["report", "export"]), DAYS),
     st.builds("/{}".format, st.from_regex(r"[a-z_]{1,32}", fullmatch=True)),
     st.builds("/{} {}".format, st.sampled_from(["menu", "help", "mydata", "forget", "gaps"]), JUNK),
 ).map(telegram_clean)  # fmt: skip
@@ -346,7 +357,7 @@ NEWS = st.sampled_from(["apple", "milk", "soy", "vegetables", "jobs", "business"
 PERIOD = st.one_of(
     st.sampled_from(["w", "m", "lw", "lm"]),
     st.from_regex(r"\d{8}-\d{8}", fullmatch=True),
-    st.tuples(st.dates(), st.dates()).map(lambda p: f"{p[0]:%Y%m%d}-{p[1]:%Y%m%d}"),
+    DAYS.map(lambda d: "-".join(day.isoformat().replace("-", "") for day in d)),
 )
 WELL_FORMED = st.one_of(
     st.sampled_from(["language", "who", "m", "nw", "dr:send", "dr:phone", "dr:cancel", "fg:yes",
