@@ -370,7 +370,9 @@ async def test_a_rating_is_asked_and_stored_once(harness: Harness) -> None:
     assert case is not None and case.rating == 5
 
 
-async def test_a_notification_that_failed_is_delivered_later(harness: Harness, clock: Clock) -> None:
+async def test_a_notification_that_failed_is_delivered_later(
+    harness: Harness, clock: Clock
+) -> None:
     manager = await manager_phone(harness, "en")
     client = await client_at_entry(harness, "job-register-seeker", "en", "job_seeker")
     # Telegram is down for longer than a request's own retries, then asks to wait 30 s.
