@@ -14,19 +14,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from bot.db import Database
 from bot.faketg_server import ServerThread
-from bot.models import Case
-from bot.services import people, staff
 from tests.conftest import ON_POSTGRES
+from tests.test_crash import MANAGER, PROVIDER, prepare, stored_cases
 
 OSS_BOT = Path(sys.executable).parent / "oss-bot"
 TOKEN = "123456:TEST-token-for-the-two-worker-test-00"
 SECRET = "s3cret-token_for-webhooks"
-MANAGER = 900_001
-PROVIDER = 700_001
 CLIENTS = [40_000 + n for n in range(6)]
 ENTRY = "job-register-seeker"
 
@@ -40,23 +36,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-async def prepare(url: str) -> None:
-    database = Database(url)
-    async with database.write() as session:
-        await staff.link_account(session, "employment_centre", PROVIDER, "Staff")
-        for telegram_id in (MANAGER, PROVIDER):
-            await people.set_language(session, telegram_id, "en")
-    await database.dispose()
-
-
-async def cases_in(url: str) -> list[tuple[int, str]]:
-    database = Database(url)
-    async with database.read() as session:
-        rows = (await session.execute(select(Case.id, Case.question).order_by(Case.id))).all()
-    await database.dispose()
-    return [(row[0], row[1] or "") for row in rows]
 
 
 def wait_for(condition, timeout: float = 60) -> bool:
@@ -134,7 +113,7 @@ def test_two_webhook_workers_behave_as_one_bot(database_url: str, tmp_path: Path
 
         assert wait_for(lambda: sum(manager_cards().values()) >= len(CLIENTS)), _logs(tmp_path)
         time.sleep(3)  # give both delivery workers time to send anything twice
-        cases = asyncio.run(cases_in(database_url))
+        cases = asyncio.run(stored_cases(database_url))
         provider_texts = server.run_in_loop(
             lambda: [m.get("text", "") for m in fake.bot_messages(PROVIDER)]
         )
