@@ -54,14 +54,15 @@ async def on_message(update: Update, context: BotContext) -> None:
             await message.reply_text(_("I can pass on text, voice notes, photos and documents."))
             return
         actor = await desk.actor(me)
-        if actor.role != "staff":
+        writing_as_client = state is not None and state[0] == "client_reply"
+        if writing_as_client or actor.role not in ("staff", "manager"):
             actor = Actor(me, "client")
         try:
             await desk.relay(actor, case_id, part)
         except CaseError:
             await message.reply_text(_("This case is not open for messages any more."))
             return
-        if actor.role == "staff":
+        if actor.role != "client":
             text = "✅ " + _("Sent to the client (case {number}).").format(number=case_no(case_id))
         else:
             text = "✅ " + _("Sent. You will get the answer here (case {number}).").format(

@@ -123,7 +123,11 @@ def manager_buttons(case_id: int, lang: str, *, assigned: bool) -> InlineKeyboar
         [
             [
                 Button(assign, callback_data=f"ca:{case_id}"),
-                Button("✅ " + _("Close"), callback_data=f"cc:{case_id}"),
+                Button("↩️ " + _("Reply"), callback_data=f"pr:{case_id}:r"),
+            ],
+            [
+                Button("✅ " + _("Resolved"), callback_data=f"pr:{case_id}:d"),
+                Button("📁 " + _("Close"), callback_data=f"cc:{case_id}"),
             ],
             [Button("📄 " + _("History"), callback_data=f"cv:{case_id}")],
         ]

@@ -466,3 +466,32 @@ async def test_the_morning_digest_counts_cases_by_provider_on_working_days(
     assert manager.last.message_id == digest.message_id  # ...sends nothing twice
     clock.advance(days=3)  # Saturday
     assert await harness.services.cases.send_digest() == 0
+
+
+async def test_the_oss_manager_answers_a_queued_case_itself(harness: Harness) -> None:
+    manager = await manager_phone(harness, "en")
+    client = await client_at_entry(harness, "biz-damu-support", "en", "entrepreneur")
+    number = case_number(await ask(client, "en", "Which office is open on Saturday?"))
+    await manager.press("Reply", screen=manager.last)
+    [sent] = await manager.send("The public service centre in Esik: ask there about Saturdays.")
+    assert f"№{number}" in sent.text
+    answer = client.last
+    assert f"№{number}" in answer.text and "from the OSS" in answer.text
+    await client.press("Write back", screen=answer)
+    await client.send("Thank you, and on Sunday?")
+    assert "and on Sunday?" in manager.last.text  # no provider: the managers read it
+    await manager.press("Resolved", screen=manager.last)
+    assert "Did this solve your problem?" in client.last.text
+
+
+async def test_the_manager_cannot_return_a_case_or_reply_on_a_closed_one(harness: Harness) -> None:
+    manager = await manager_phone(harness, "en")
+    client = await client_at_entry(harness, "biz-damu-support", "en", "entrepreneur")
+    number = case_number(await ask(client, "en", "Close this one"))
+    await manager.press("Close", screen=manager.last)
+    await manager.press_data(f"pr:{number}:r")
+    answer = harness.fake.calls_to("answerCallbackQuery")[-1]
+    assert answer.params.get("text") == "This was already done, or the case has moved on."
+    await manager.press_data(f"pr:{number}:x")
+    answer = harness.fake.calls_to("answerCallbackQuery")[-1]
+    assert answer.params.get("text") == "This is not available to you."

@@ -464,9 +464,9 @@ class CaseDesk:
         """Let the case's provider or its client write the next message of the conversation."""
         async with self.db.write() as session:
             case = await _case(session, case_id)
-            if actor.role == "staff":
-                _require_provider(actor, case)
-                if case.status not in ("assigned", "answered", "reopened"):
+            if actor.role in ("staff", "manager"):
+                _require_handler(actor, case)
+                if case.status not in _ANSWERABLE[actor.role]:
                     raise CaseError("bad_state", case.status)
                 kind = "reply"
             else:
@@ -489,10 +489,10 @@ class CaseDesk:
         part = _clean_part(part)
         async with self.db.write() as session:
             case = await _case(session, case_id)
-            if case.status not in ("assigned", "answered", "reopened"):
+            if case.status not in _ANSWERABLE.get(actor.role, _ANSWERABLE["client"]):
                 raise CaseError("bad_state", case.status)
-            if actor.role == "staff":
-                _require_provider(actor, case)
+            if actor.role in ("staff", "manager"):
+                _require_handler(actor, case)
                 case.status = "answered"
                 if case.first_answer_at is None:
                     case.first_answer_at = now
@@ -510,10 +510,14 @@ class CaseDesk:
                     case.reminded_at = case.overdue_at = None
                 _event(session, case, actor, "client_message", now, part=part)
                 view = await _view(session, case)
-                if view.assignee_telegram_id is not None:
-                    await self._notify(
-                        session, view.assignee_telegram_id, "client_message", view, now, part=part
-                    )
+                # To the provider's staff member; a case the OSS answered itself, to the managers.
+                readers = (
+                    [view.assignee_telegram_id]
+                    if view.assignee_telegram_id is not None
+                    else sorted(self.manager_ids)
+                )
+                for reader in readers:
+                    await self._notify(session, reader, "client_message", view, now, part=part)
             await _end_conversation_of(session, actor.telegram_id)
             return view
 
@@ -545,8 +549,8 @@ class CaseDesk:
         now = self.clock()
         async with self.db.write() as session:
             case = await _case(session, case_id)
-            _require_provider(actor, case)
-            if case.status not in ("assigned", "answered", "reopened"):
+            _require_handler(actor, case)
+            if case.status not in _ANSWERABLE[actor.role]:
                 raise CaseError("bad_state", case.status)
             case.status = "resolved"
             case.resolved_at = now
@@ -761,6 +765,21 @@ async def _only_runner(session: AsyncSession, job: str) -> bool:
 def _require(actor: Actor, role: str) -> None:
     if actor.role != role:
         raise CaseError("forbidden", f"{actor.role} is not {role}")
+
+
+# The statuses in which each side may write on a case. The OSS manager may also answer a case
+# waiting in its own queue, when no provider is needed.
+_ANSWERABLE = {
+    "staff": ("assigned", "answered", "reopened"),
+    "manager": ("new", "assigned", "answered", "reopened"),
+    "client": ("assigned", "answered", "reopened"),
+}
+
+
+def _require_handler(actor: Actor, case: Case) -> None:
+    """Allow the OSS manager, or the staff of the case's provider."""
+    if actor.role != "manager":
+        _require_provider(actor, case)
 
 
 def _require_provider(actor: Actor, case: Case) -> None:
