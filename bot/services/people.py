@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Person, utcnow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ async def _get_or_create(session: AsyncSession, telegram_id: int) -> Person:
     if row is None:
         row = Person(telegram_id=telegram_id)
         session.add(row)
+        log.info("first contact with Telegram user %s", telegram_id)
     return row
 
 
