@@ -418,23 +418,25 @@ async def _deliver_one(
         await _retry(services, item, f"429 retry after {seconds}s", seconds + 0.5)
     except Forbidden as exc:
         log.info("notification %s to %s given up: %s", item.id, item.chat_id, exc.message)
-        async with services.db.write() as session:
-            await outbox.mark_failed(session, item.id, error=exc.message, now=services.clock())
+        await _give_up(services, item, exc.message)
     except BadRequest as exc:
         log.error("notification %s (%s) refused by Telegram: %s", item.id, item.kind, exc.message)
-        async with services.db.write() as session:
-            await outbox.mark_failed(session, item.id, error=exc.message, now=services.clock())
+        await _give_up(services, item, exc.message)
     except TelegramError as exc:  # network errors, timeouts, 5xx
         await _retry(services, item, f"{type(exc).__name__}: {exc}", min(2**item.attempts, 300))
     except (KeyError, ValueError) as exc:
         log.exception("notification %s (%s) cannot be rendered", item.id, item.kind)
-        async with services.db.write() as session:
-            await outbox.mark_failed(session, item.id, error=repr(exc), now=services.clock())
+        await _give_up(services, item, repr(exc))
     else:
         async with services.db.write() as session:
             await outbox.mark_sent(
                 session, item.id, message_id=message.message_id, now=services.clock()
             )
+
+
+async def _give_up(services: Services, item: outbox.Notification, error: str) -> None:
+    async with services.db.write() as session:
+        await outbox.mark_failed(session, item.id, error=error, now=services.clock())
 
 
 async def _retry(services: Services, item: outbox.Notification, error: str, delay: float) -> None:
