@@ -322,7 +322,7 @@ def cmd_poster(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the benchmarks on a throwaway database (PostgreSQL when DATABASE_URL says so)."""
-    from bot import bench
+    from bot.tooling import bench
 
     settings = load_settings()
     configure_logging("WARNING")

@@ -10,10 +10,10 @@ from typing import TextIO
 
 from bot.app import Services
 from bot.db import Database
-from bot.harness import Harness, Phone, Screen
 from bot.knowledge import KnowledgeError, KnowledgeHolder
 from bot.services import people, staff
 from bot.settings import Settings
+from bot.tooling.harness import Harness, Phone, Screen
 
 MANAGER_ID = 900_001
 CLIENT_BASE_ID = 100_001

@@ -15,9 +15,9 @@ from sqlalchemy.engine import make_url
 
 from bot.app import Services
 from bot.db import Database
-from bot.harness import Harness
 from bot.knowledge import KnowledgeHolder
 from bot.settings import PROJECT_ROOT, Settings, normalize_database_url
+from bot.tooling.harness import Harness
 
 MANAGER_ID = 900_001
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from bot.app import Services
 from bot.db import Database
-from bot.faketg import FakeTelegram
-from bot.harness import Harness, Phone
 from bot.knowledge import KnowledgeHolder
 from bot.models import AnnouncementDelivery, Person, utcnow
 from bot.services import people, subscriptions
 from bot.settings import Settings
+from bot.tooling.faketg import FakeTelegram
+from bot.tooling.harness import Harness, Phone
 from handlers.announce import RATE, Broadcaster
 from tests.test_client_journey import onboard
 from tests.test_handoff import manager_phone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.harness import Harness
+from bot.tooling.harness import Harness
 from handlers.guard import FloodGuard
 from tests.test_handoff import EMPLOYMENT_STAFF, ask, case_number, client_at_entry, link
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.harness import Harness, Phone
 from bot.i18n import translator
 from bot.knowledge import KnowledgeHolder
+from bot.tooling.harness import Harness, Phone
 from handlers.labels import AUDIENCE_LABELS, TOPIC_LABELS, VALUE_CHAIN_LABELS
 
 LANGUAGE_BUTTON = {"kk": "Қазақша", "ru": "Русский", "en": "English"}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.faketg_server import ServerThread
+from bot.tooling.faketg_server import ServerThread
 
 OSS_BOT = Path(sys.executable).parent / "oss-bot"
 TOKEN = "123456:TEST-token-for-the-fake-bot-api-0000"

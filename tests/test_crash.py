@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.db import Database
-from bot.faketg import FakeTelegram
-from bot.faketg_server import ServerThread
 from bot.models import Case
 from bot.services import people, staff
+from bot.tooling.faketg import FakeTelegram
+from bot.tooling.faketg_server import ServerThread
 
 OSS_BOT = Path(sys.executable).parent / "oss-bot"
 TOKEN = "123456:TEST-token-for-the-crash-test-000000"

@@ -7,8 +7,8 @@ import re
 
 from bot.app import Services
 from bot.demo import Demo
-from bot.harness import Harness
 from bot.knowledge import KnowledgeHolder
+from bot.tooling.harness import Harness
 
 
 class Console:

@@ -6,7 +6,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.faketg import FakeRequest, FakeTelegram
+from bot.tooling.faketg import FakeRequest, FakeTelegram
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from bot.harness import Harness
 from bot.models import Case, OutboxMessage
+from bot.tooling.harness import Harness
 from tests.test_handoff import (
     EMPLOYMENT_STAFF,
     MANAGER_ID,

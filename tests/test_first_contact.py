@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.harness import Harness
+from bot.tooling.harness import Harness
 
 LANGUAGE_LABELS = ["Қазақша", "Русский", "English"]
 

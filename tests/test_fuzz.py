@@ -57,13 +57,13 @@ from telegram.error import NetworkError, RetryAfter
 
 from bot.app import Services
 from bot.db import Database
-from bot.faketg import FakeTelegram, JSONDict
-from bot.harness import Harness, Phone
 from bot.knowledge import AUDIENCES, VALUE_CHAINS, KnowledgeHolder
 from bot.models import Case, CaseEvent, Person, StaffAccount, Subscription
 from bot.services import outbox, staff
 from bot.services.subscriptions import TOPICS
 from bot.settings import LANGUAGES, PROJECT_ROOT, Settings, normalize_database_url
+from bot.tooling.faketg import FakeTelegram, JSONDict
+from bot.tooling.harness import Harness, Phone
 from handlers.announce import Broadcaster
 from handlers.guard import FloodGuard
 from tests.conftest import MANAGER_ID, ON_POSTGRES, POSTGRES_URL, _admin

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.harness import Harness, Phone
 from bot.models import Case, CaseEvent
 from bot.services import staff
+from bot.tooling.harness import Harness, Phone
 from tests.conftest import MANAGER_ID
 
 EMPLOYMENT_STAFF = 700_001

@@ -9,9 +9,9 @@ import zxingcpp
 from PIL import Image
 
 from bot import cli
-from bot.harness import Harness
 from bot.i18n import translator
 from bot.posters import PosterError, deep_link
+from bot.tooling.harness import Harness
 
 
 def decode(png: Path) -> list[str]:

@@ -8,8 +8,8 @@ import logging
 import pytest
 from sqlalchemy import select, text
 
-from bot.harness import Harness
 from bot.models import Case, Person
+from bot.tooling.harness import Harness
 from tests.test_handoff import (
     EMPLOYMENT_STAFF,
     Clock,

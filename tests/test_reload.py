@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import Services
-from bot.harness import Harness
 from bot.knowledge import KnowledgeHolder
 from bot.settings import PROJECT_ROOT
+from bot.tooling.harness import Harness
 from tests.conftest import MANAGER_ID
 
 

@@ -16,9 +16,9 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from bot import cli
-from bot.harness import Harness, Phone, Screen
 from bot.insight import hours
 from bot.models import Case, KnowledgeGap, Person, utcnow
+from bot.tooling.harness import Harness, Phone, Screen
 from tests.test_handoff import (
     DAMU_STAFF,
     EMPLOYMENT_STAFF,

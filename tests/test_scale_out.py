@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from bot.db import Database
-from bot.faketg_server import ServerThread
+from bot.tooling.faketg_server import ServerThread
 from tests.conftest import ON_POSTGRES
 from tests.test_crash import MANAGER, PROVIDER, prepare, stored_cases
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from telegram import Update
 
 from bot.app import Services, build_application
-from bot.faketg import FakeRequest, FakeTelegram, JSONDict
+from bot.tooling.faketg import FakeRequest, FakeTelegram, JSONDict
 
 _CHANGING_METHODS = {
     "sendMessage", "editMessageText", "editMessageReplyMarkup", "editMessageCaption",

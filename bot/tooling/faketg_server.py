@@ -1,7 +1,7 @@
 """Serve a FakeTelegram over HTTP, so a real `oss-bot run` can talk to it.
 
 Point the bot at it with TELEGRAM_API_URL=http://127.0.0.1:PORT/bot . Tests run it in a thread;
-`python -m bot.faketg_server --port N` runs it alone for trying things by hand.
+`python -m bot.tooling.faketg_server --port N` runs it alone for trying things by hand.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application, RequestHandler
 
-from bot.faketg import FakeTelegram, JSONDict
+from bot.tooling.faketg import FakeTelegram, JSONDict
 
 _JSON_PARAMS = {
     "reply_markup", "commands", "scope", "allowed_updates", "link_preview_options",

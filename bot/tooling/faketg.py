@@ -4,7 +4,8 @@
 way Telegram does (message ids, dates, edits, callback answers, "message is not modified", 400s
 for bad requests), records every call, and can fail on purpose (network errors, timeouts, 5xx,
 429 with retry_after). `FakeRequest` plugs it into python-telegram-bot at its one network seam,
-`BaseRequest`; `bot.faketg_server` serves the same object over HTTP for a real `oss-bot run`.
+`BaseRequest`; `bot.tooling.faketg_server` serves the same object over HTTP for a real
+`oss-bot run`.
 """
 
 from __future__ import annotations

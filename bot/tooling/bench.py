@@ -49,7 +49,6 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot.app import Services, build_application
 from bot.db import Database
-from bot.faketg import FakeRequest, FakeTelegram, JSONDict
 from bot.knowledge import KnowledgeBase, KnowledgeHolder
 from bot.knowledge.cli import QUERY_SET, bench_search, labelled_queries
 from bot.models import (
@@ -62,6 +61,7 @@ from bot.models import (
     utcnow,
 )
 from bot.settings import Settings, normalize_database_url
+from bot.tooling.faketg import FakeRequest, FakeTelegram, JSONDict
 
 log = logging.getLogger(__name__)
 
