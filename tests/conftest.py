@@ -1,13 +1,15 @@
 """Fixtures: a fresh database per test (SQLite, or PostgreSQL when DATABASE_URL says so),
-the real knowledge base, and the real Application on the fake Bot API."""
+the real knowledge base, the real Application on the fake Bot API, and a clock moved by hand.
+
+Helpers that tests share are in tests/support.py."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,24 +20,14 @@ from bot.db import Database
 from bot.knowledge import KnowledgeHolder
 from bot.settings import PROJECT_ROOT, Settings, normalize_database_url
 from bot.tooling.harness import Harness
-
-MANAGER_ID = 900_001
-POSTGRES_URL = os.environ.get("DATABASE_URL", "")
-ON_POSTGRES = POSTGRES_URL.startswith(("postgres", "postgresql"))
-
-
-async def _admin(sql: str) -> None:
-    import asyncpg
-
-    url = make_url(normalize_database_url(POSTGRES_URL))
-    connection = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, password=url.password,
-        database=url.database or "postgres",
-    )  # fmt: skip
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
+from tests.support import (
+    MANAGER_ID,
+    MONDAY_10AM_ALMATY,
+    ON_POSTGRES,
+    POSTGRES_URL,
+    Clock,
+    postgres_admin,
+)
 
 
 async def _migrate(url: str) -> None:
@@ -49,11 +41,11 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     """Migrate one database once; each test copies it."""
     if ON_POSTGRES:
         name = f"oss_template_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(postgres_admin(f'CREATE DATABASE "{name}"'))
         url = make_url(normalize_database_url(POSTGRES_URL)).set(database=name)
         asyncio.run(_migrate(url.render_as_string(hide_password=False)))
         yield name
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}"'))
+        asyncio.run(postgres_admin(f'DROP DATABASE IF EXISTS "{name}"'))
     else:
         path = tmp_path_factory.mktemp("template") / "template.sqlite3"
         asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
@@ -65,10 +57,10 @@ async def database_url(template_database: str, tmp_path: Path) -> AsyncIterator[
     """Return the URL of a fresh, migrated database for one test."""
     if ON_POSTGRES:
         name = f"oss_test_{uuid.uuid4().hex[:12]}"
-        await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+        await postgres_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
         url = make_url(normalize_database_url(POSTGRES_URL)).set(database=name)
         yield url.render_as_string(hide_password=False)
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         path = tmp_path / "test.sqlite3"
         shutil.copyfile(template_database, path)
@@ -109,3 +101,17 @@ async def harness(
         yield running
         assert running.fake.unanswered_callbacks() == [], "a button press was never answered"
         assert running.errors == [], "a handler failed"
+
+
+@pytest.fixture
+def clock_start() -> datetime:
+    """When the bot's clock starts: a Monday, 10:00 in Almaty. A module may override this."""
+    return MONDAY_10AM_ALMATY
+
+
+@pytest.fixture
+def clock(harness: Harness, clock_start: datetime) -> Clock:
+    """The bot's clock, moved by hand with `clock.advance(hours=...)`."""
+    clock = Clock(clock_start)
+    harness.services.clock = clock
+    return clock

@@ -18,8 +18,7 @@ from bot.settings import Settings
 from bot.tooling.faketg import FakeTelegram
 from bot.tooling.harness import Harness, Phone
 from handlers.announce import RATE, Broadcaster
-from tests.test_client_journey import onboard
-from tests.test_handoff import manager_phone
+from tests.support import manager_phone, onboard
 
 TEXT = "Apple growers: subsidy applications open on Monday at the akimat."
 

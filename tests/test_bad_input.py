@@ -6,7 +6,7 @@ import pytest
 
 from bot.tooling.harness import Harness
 from handlers.guard import FloodGuard
-from tests.test_handoff import EMPLOYMENT_STAFF, ask, case_number, client_at_entry, link
+from tests.support import EMPLOYMENT_STAFF, ask, case_number, client_at_entry, link
 
 
 async def english_speaker(harness: Harness):

@@ -4,35 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import translator
 from bot.knowledge import KnowledgeHolder
-from bot.tooling.harness import Harness, Phone
-from handlers.labels import AUDIENCE_LABELS, TOPIC_LABELS, VALUE_CHAIN_LABELS
-
-LANGUAGE_BUTTON = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
-
-
-def name(labels: dict[str, tuple[str, str]], key: str, lang: str) -> str:
-    """The translated name a person reads on a button."""
-    return translator(lang).gettext(labels[key][1])
-
-
-def say(lang: str, message: str) -> str:
-    return translator(lang).gettext(message)
-
-
-async def onboard(harness: Harness, lang: str, audience: str, chain: str | None = None) -> Phone:
-    """A new person picks a language, says who they are and (farmers) what they grow."""
-    person = harness.phone(language_code=lang)
-    await person.send("/start")
-    [welcome] = await person.press(LANGUAGE_BUTTON[lang])
-    assert name(AUDIENCE_LABELS, "farmer", lang) in " ".join(welcome.labels)
-    screens = await person.press(name(AUDIENCE_LABELS, audience, lang))
-    if audience == "farmer":
-        assert chain is not None
-        screens = await person.press(name(VALUE_CHAIN_LABELS, chain, lang))
-    assert say(lang, "Main menu") in screens[-1].text
-    return person
+from bot.tooling.harness import Harness
+from handlers.labels import TOPIC_LABELS, VALUE_CHAIN_LABELS
+from tests.support import LANGUAGE_BUTTON, name, onboard, say
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])

@@ -18,18 +18,18 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from bot.db import Database
-from bot.models import Case
-from bot.services import people, staff
 from bot.tooling.faketg import FakeTelegram
 from bot.tooling.faketg_server import ServerThread
+from tests.support import (
+    EMPLOYMENT_STAFF,
+    MANAGER_ID,
+    prepare_for_a_real_bot,
+    stored_cases,
+)
 
 OSS_BOT = Path(sys.executable).parent / "oss-bot"
 TOKEN = "123456:TEST-token-for-the-crash-test-000000"
-MANAGER = 900_001
-PROVIDER = 700_001
 CLIENTS = [30_000 + n for n in range(12)]
 ENTRY = "job-register-seeker"
 
@@ -103,34 +103,16 @@ def wait_until(condition, timeout: float, bot: BotProcess) -> bool:
     return False
 
 
-async def prepare(url: str) -> None:
-    database = Database(url)
-    await database.upgrade()
-    async with database.write() as session:
-        await staff.link_account(session, "employment_centre", PROVIDER, "Staff")
-        for telegram_id in (MANAGER, PROVIDER):
-            await people.set_language(session, telegram_id, "en")
-    await database.dispose()
-
-
-async def stored_cases(url: str) -> list[tuple[int, str]]:
-    database = Database(url)
-    async with database.read() as session:
-        rows = (await session.execute(select(Case.id, Case.question).order_by(Case.id))).all()
-    await database.dispose()
-    return [(row[0], row[1] or "") for row in rows]
-
-
 def test_killing_the_bot_at_any_moment_loses_nothing(database_url: str, tmp_path: Path) -> None:
-    asyncio.run(prepare(database_url))
+    asyncio.run(prepare_for_a_real_bot(database_url))
     server = ServerThread().start_and_wait()
     fake = server.fake
-    for user_id in (MANAGER, PROVIDER, *CLIENTS):
+    for user_id in (MANAGER_ID, EMPLOYMENT_STAFF, *CLIENTS):
         server.run_in_loop(fake.add_user, user_id, f"User {user_id}")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WEBHOOK_"))}
     env.update(
         HOME=str(tmp_path), BOT_TOKEN=TOKEN, TELEGRAM_API_URL=server.base_url,
-        DATABASE_URL=database_url, OSS_MANAGER_IDS=str(MANAGER), LOG_LEVEL="INFO",
+        DATABASE_URL=database_url, OSS_MANAGER_IDS=str(MANAGER_ID), LOG_LEVEL="INFO",
     )  # fmt: skip
     bot = BotProcess(env, tmp_path / "bot.log")
     rng = random.Random(20261128)
@@ -158,9 +140,9 @@ def test_killing_the_bot_at_any_moment_loses_nothing(database_url: str, tmp_path
         cases = asyncio.run(stored_cases(database_url))
         # Phase 2: the provider answers every case, with more kills.
         for number, _question in cases:
-            press = server.run_in_loop(fake.callback_update, PROVIDER, 1, f"pr:{number}:r")
+            press = server.run_in_loop(fake.callback_update, EMPLOYMENT_STAFF, 1, f"pr:{number}:r")
             answer = server.run_in_loop(
-                fake.text_update, PROVIDER, f"Answer to case {number}: come on Monday."
+                fake.text_update, EMPLOYMENT_STAFF, f"Answer to case {number}: come on Monday."
             )
             server.run_in_loop(fake.push_update, press)
             server.run_in_loop(fake.push_update, answer)
@@ -182,7 +164,7 @@ def test_killing_the_bot_at_any_moment_loses_nothing(database_url: str, tmp_path
         if not wait_until(everything_arrived, 180, bot):  # a dead worker's claim lasts 60 s
             for c in CLIENTS:
                 print(c, [t[:50] for t in texts(server, c)])
-            print(texts(server, PROVIDER)[-10:])
+            print(texts(server, EMPLOYMENT_STAFF)[-10:])
             raise AssertionError(bot.log.read_text()[-6000:])
         time.sleep(3)  # let anything that would arrive twice arrive
     finally:
@@ -191,10 +173,10 @@ def test_killing_the_bot_at_any_moment_loses_nothing(database_url: str, tmp_path
 
     cases = asyncio.run(stored_cases(database_url))
     manager_cards = Counter(
-        t.split("№")[1].split()[0] for t in texts(server, MANAGER) if t.startswith("🆕")
+        t.split("№")[1].split()[0] for t in texts(server, MANAGER_ID) if t.startswith("🆕")
     )
     provider_cards = Counter(
-        t.split("№")[1].split()[0] for t in texts(server, PROVIDER) if t.startswith("📥")
+        t.split("№")[1].split()[0] for t in texts(server, EMPLOYMENT_STAFF) if t.startswith("📥")
     )
     confirmations = Counter(
         c for c in CLIENTS for t in texts(server, c) if "Your case number is" in t

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot.models import Case, OutboxMessage
 from bot.tooling.harness import Harness
-from tests.test_handoff import (
+from tests.support import (
     EMPLOYMENT_STAFF,
     MANAGER_ID,
     Clock,

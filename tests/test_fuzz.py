@@ -43,7 +43,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +66,17 @@ from bot.tooling.faketg import FakeTelegram, JSONDict
 from bot.tooling.harness import Harness, Phone
 from handlers.announce import Broadcaster
 from handlers.guard import FloodGuard
-from tests.conftest import MANAGER_ID, ON_POSTGRES, POSTGRES_URL, _admin
+from tests.support import (
+    DAMU_STAFF,
+    EMPLOYMENT_STAFF,
+    MANAGER_ID,
+    MONDAY_10AM_ALMATY,
+    ON_POSTGRES,
+    POSTGRES_URL,
+    Clock,
+    postgres_admin,
+)
 
-EMPLOYMENT_STAFF = 700_001
-DAMU_STAFF = 700_101
 CLIENT_A, CLIENT_B, STRANGER = 810_001, 810_002, 810_003
 GROUP = -100_555_000
 PEOPLE = {
@@ -80,7 +87,6 @@ PEOPLE = {
     "damu": DAMU_STAFF,
     "manager": MANAGER_ID,
 }
-MONDAY_10AM_ALMATY = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
 
 # What Telegram may refuse without it being the bot's fault: a button on an old or someone
 # else's message, a blocked person. Anything else is a malformed call (or, with "query is too
@@ -573,16 +579,6 @@ class Stats:
         )
 
 
-class Clock:
-    """The bot's clock: it moves only when the plan lets time pass."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @dataclass
 class World:
     """Six people with phones, a group, the secrets they wrote, and who owns which case."""
@@ -983,12 +979,12 @@ async def fresh_database(template: str, folder: Path) -> AsyncIterator[str]:
     """Copy the migrated template into a database of its own for one run."""
     if ON_POSTGRES:
         name = f"oss_fuzz_{uuid.uuid4().hex[:12]}"
-        await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        await postgres_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         url = make_url(normalize_database_url(POSTGRES_URL)).set(database=name)
         try:
             yield url.render_as_string(hide_password=False)
         finally:
-            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         path = folder / f"fuzz-{uuid.uuid4().hex[:12]}.sqlite3"
         shutil.copyfile(template, path)

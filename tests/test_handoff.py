@@ -4,95 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot.models import Case, CaseEvent
-from bot.services import staff
-from bot.tooling.harness import Harness, Phone
-from tests.conftest import MANAGER_ID
-
-EMPLOYMENT_STAFF = 700_001
-EMPLOYMENT_STAFF_2 = 700_002
-DAMU_STAFF = 700_101
-AKIMAT_STAFF = 700_201
-MONDAY_10AM_ALMATY = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)  # 10:00 in Asia/Almaty (UTC+5)
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(harness: Harness) -> Clock:
-    clock = Clock(MONDAY_10AM_ALMATY)
-    harness.services.clock = clock
-    return clock
-
-
-async def link(harness: Harness, provider_id: str, telegram_id: int, lang: str = "ru") -> Phone:
-    """A provider's staff member who has opened the bot and is linked to the provider."""
-    phone = harness.phone(telegram_id, "Staff", language_code=lang)
-    await phone.send("/start")
-    await phone.press({"kk": "Қазақша", "ru": "Русский", "en": "English"}[lang])
-    async with harness.services.db.write() as session:
-        await staff.link_account(session, provider_id, telegram_id)
-    return phone
-
-
-async def manager_phone(harness: Harness, lang: str = "ru") -> Phone:
-    phone = harness.phone(MANAGER_ID, "Manager", language_code=lang)
-    await phone.send("/start")
-    await phone.press({"kk": "Қазақша", "ru": "Русский", "en": "English"}[lang])
-    return phone
-
-
-async def client_at_entry(harness: Harness, entry_id: str, lang: str, audience: str) -> Phone:
-    """A client who onboarded and opened an entry's answer card."""
-    labels = {
-        "kk": {"job_seeker": "Жұмыс іздеймін", "farmer": "Фермер", "entrepreneur": "Кәсіпкер"},
-        "ru": {"job_seeker": "Ищу работу", "farmer": "Фермер", "entrepreneur": "Предприниматель"},
-        "en": {
-            "job_seeker": "Looking for a job",
-            "farmer": "Farmer",
-            "entrepreneur": "Entrepreneur",
-        },
-    }
-    client = harness.phone(language_code=lang)
-    await client.send("/start")
-    await client.press({"kk": "Қазақша", "ru": "Русский", "en": "English"}[lang])
-    await client.press(labels[lang][audience])
-    if audience == "farmer":
-        await client.press({"kk": "Алма", "ru": "Яблоки", "en": "Apples"}[lang])
-    await client.send(f"/start e-{entry_id}")
-    return client
-
-
-async def ask(client: Phone, lang: str, *messages: str) -> str:
-    """Press "ask a specialist", agree, write the messages, send; return the confirmation."""
-    ask_label = {"kk": "Маманнан сұрау", "ru": "Спросить специалиста", "en": "Ask a specialist"}
-    agree = {"kk": "Келісемін", "ru": "Согласен", "en": "I agree"}
-    send = {"kk": "Жіберу", "ru": "Отправить", "en": "Send"}
-    await client.press(ask_label[lang])
-    await client.press(agree[lang])
-    for message in messages:
-        await client.send(message)
-    screens = await client.press(send[lang])
-    [confirmation] = [s for s in screens if "№" in s.text]
-    return confirmation.text
-
-
-def case_number(text: str) -> int:
-    return int(text.split("№")[1].split()[0].rstrip(".,"))
+from bot.tooling.harness import Harness
+from tests.support import (
+    DAMU_STAFF,
+    EMPLOYMENT_STAFF,
+    EMPLOYMENT_STAFF_2,
+    MANAGER_ID,
+    Clock,
+    ask,
+    case_number,
+    client_at_entry,
+    link,
+    manager_phone,
+)
 
 
 async def test_the_whole_loop_from_a_kazakh_question_to_a_rating(

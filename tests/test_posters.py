@@ -12,6 +12,7 @@ from bot import cli
 from bot.i18n import translator
 from bot.posters import PosterError, deep_link
 from bot.tooling.harness import Harness
+from tests.support import MANAGER_ID
 
 
 def decode(png: Path) -> list[str]:
@@ -76,7 +77,7 @@ async def test_the_people_a_poster_brings_are_counted_by_its_source(harness: Har
     await person.send("/start " + link.split("?start=")[1])
     await person.press("Русский")
     await person.press("Ищу работу")
-    manager = harness.phone(900_001, language_code="en")
+    manager = harness.phone(MANAGER_ID, language_code="en")
     await manager.send("/start")
     await manager.press("English")
     [choice] = await manager.send("/report")

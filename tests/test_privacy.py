@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from bot.models import Case, Person
 from bot.tooling.harness import Harness
-from tests.test_handoff import (
+from tests.support import (
     EMPLOYMENT_STAFF,
     Clock,
     ask,
@@ -22,15 +22,6 @@ from tests.test_handoff import (
 
 SECRET = "My debt to Kaspi is 450000 tenge and my husband left"
 PHONE = "+77011112233"
-
-
-@pytest.fixture
-def clock(harness: Harness) -> Clock:
-    from tests.test_handoff import MONDAY_10AM_ALMATY
-
-    clock = Clock(MONDAY_10AM_ALMATY)
-    harness.services.clock = clock
-    return clock
 
 
 async def everything_stored(harness: Harness) -> str:

@@ -11,7 +11,7 @@ from bot.app import Services
 from bot.knowledge import KnowledgeHolder
 from bot.settings import PROJECT_ROOT
 from bot.tooling.harness import Harness
-from tests.conftest import MANAGER_ID
+from tests.support import MANAGER_ID
 
 
 @pytest.fixture

@@ -15,10 +15,21 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.app import Services
 from bot.db import Database
 from bot.tooling.faketg_server import ServerThread
-from tests.conftest import ON_POSTGRES
-from tests.test_crash import MANAGER, PROVIDER, prepare, stored_cases
+from tests.support import (
+    EMPLOYMENT_STAFF,
+    MANAGER_ID,
+    ON_POSTGRES,
+    Clock,
+    ask,
+    client_at_entry,
+    link,
+    manager_phone,
+    prepare_for_a_real_bot,
+    stored_cases,
+)
 
 OSS_BOT = Path(sys.executable).parent / "oss-bot"
 TOKEN = "123456:TEST-token-for-the-two-worker-test-00"
@@ -48,10 +59,10 @@ def wait_for(condition, timeout: float = 60) -> bool:
 
 
 def test_two_webhook_workers_behave_as_one_bot(database_url: str, tmp_path: Path) -> None:
-    asyncio.run(prepare(database_url))
+    asyncio.run(prepare_for_a_real_bot(database_url))
     server = ServerThread().start_and_wait()
     fake = server.fake
-    for user_id in (MANAGER, PROVIDER, *CLIENTS):
+    for user_id in (MANAGER_ID, EMPLOYMENT_STAFF, *CLIENTS):
         server.run_in_loop(fake.add_user, user_id, f"User {user_id}")
     ports = [free_port(), free_port()]
     workers = []
@@ -59,7 +70,7 @@ def test_two_webhook_workers_behave_as_one_bot(database_url: str, tmp_path: Path
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WEBHOOK_"))}
         env.update(
             HOME=str(tmp_path), BOT_TOKEN=TOKEN, TELEGRAM_API_URL=server.base_url,
-            DATABASE_URL=database_url, OSS_MANAGER_IDS=str(MANAGER),
+            DATABASE_URL=database_url, OSS_MANAGER_IDS=str(MANAGER_ID),
             WEBHOOK_URL="https://bot.example.org/telegram", WEBHOOK_SECRET=SECRET,
             WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port),
         )  # fmt: skip
@@ -107,7 +118,7 @@ def test_two_webhook_workers_behave_as_one_bot(database_url: str, tmp_path: Path
 
         def manager_cards() -> Counter[str]:
             texts = server.run_in_loop(
-                lambda: [m.get("text", "") for m in fake.bot_messages(MANAGER)]
+                lambda: [m.get("text", "") for m in fake.bot_messages(MANAGER_ID)]
             )
             return Counter(t.split("№")[1].split()[0] for t in texts if t.startswith("🆕"))
 
@@ -115,7 +126,7 @@ def test_two_webhook_workers_behave_as_one_bot(database_url: str, tmp_path: Path
         time.sleep(3)  # give both delivery workers time to send anything twice
         cases = asyncio.run(stored_cases(database_url))
         provider_texts = server.run_in_loop(
-            lambda: [m.get("text", "") for m in fake.bot_messages(PROVIDER)]
+            lambda: [m.get("text", "") for m in fake.bot_messages(EMPLOYMENT_STAFF)]
         )
     finally:
         client.close()
@@ -135,7 +146,7 @@ def test_two_webhook_workers_behave_as_one_bot(database_url: str, tmp_path: Path
         assert question.count(f"Part B from {user_id}.") == 1
     cards = Counter(
         t.split("№")[1].split()[0]
-        for t in (m.get("text", "") for m in fake.bot_messages(MANAGER))
+        for t in (m.get("text", "") for m in fake.bot_messages(MANAGER_ID))
         if t.startswith("🆕")
     )
     assert sorted(cards) == sorted(str(n) for n, _ in cases)
@@ -166,15 +177,6 @@ async def test_the_periodic_check_runs_once_when_two_processes_run_it_together(
     harness, database_url: str
 ) -> None:
     """Deadlines are checked by both processes every minute; each case is escalated once."""
-    from bot.app import Services
-    from tests.test_handoff import (
-        EMPLOYMENT_STAFF,
-        Clock,
-        ask,
-        client_at_entry,
-        link,
-        manager_phone,
-    )
 
     clock = Clock(harness.services.clock())
     harness.services.clock = clock
