@@ -1,15 +1,18 @@
-"""Build the python-telegram-bot Application: the one place where the bot is wired together."""
+"""Build the python-telegram-bot Application: the one place where the bot is wired together.
+
+The composition root: it joins the core (`bot.container.Services`) to the Telegram adapter
+(`handlers`). Only the entry points (the CLI, the demo, the tooling, tests) import it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -18,86 +21,22 @@ from telegram.ext import (
     CallbackContext,
     ContextTypes,
     Defaults,
-    ExtBot,
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.db import Database, forget_processed_updates
-from bot.i18n import N_, translator
-from bot.knowledge import KnowledgeBase, KnowledgeHolder
-from bot.models import utcnow
+from bot.container import Services
+from bot.db import forget_processed_updates
 from bot.resilience import ResilientRequest
 from bot.services import outbox, privacy
-from bot.services.cases import CaseDesk
-from bot.services.people import Profile
-from bot.services.worktime import WorkingHours
-from bot.settings import LANGUAGES, Settings
+from bot.settings import LANGUAGES
+from handlers import register
+from handlers.announce import Broadcaster
+from handlers.context import BotContext, command_menu
+from handlers.notify import DeliveryWorker
 
 log = logging.getLogger(__name__)
 
-# TRANSLATORS: descriptions of the bot's commands in Telegram's command menu (max 256 chars).
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", N_("Start again")),
-    ("menu", N_("Main menu")),
-    ("language", N_("Change language")),
-    ("help", N_("How to use this bot")),
-    ("cancel", N_("Cancel what I am doing")),
-    ("mydata", N_("What the bot stores about me")),
-    ("forget", N_("Erase my data")),
-)
-
-
-@dataclass
-class Services:
-    """What handlers need from the core, handed to them through the context."""
-
-    settings: Settings
-    db: Database
-    knowledge: KnowledgeHolder
-    clock: Callable[[], datetime] = field(default=utcnow)
-    background: bool = True
-    cases: CaseDesk = field(init=False)
-
-    def __post_init__(self) -> None:
-        settings = self.settings
-        self.cases = CaseDesk(
-            db=self.db,
-            knowledge=lambda: self.knowledge.current,
-            manager_ids=settings.manager_ids,
-            hours=WorkingHours(settings.tz, *settings.workday),
-            default_language=settings.default_language,
-            due_hours=settings.case_due_hours,
-            remind_before=timedelta(hours=settings.remind_before_hours),
-            followup_after=timedelta(days=settings.followup_days),
-            clock=lambda: self.clock(),
-        )
-
-    @property
-    def kb(self) -> KnowledgeBase:
-        """Return the knowledge base currently in service."""
-        return self.knowledge.current
-
-
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """The callback context, carrying the person and their language for this update."""
-
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any], **kwargs: Any):
-        super().__init__(application, **kwargs)
-        self.person: Profile | None = None
-        self.lang: str = application.bot_data["services"].settings.default_language
-
-    @property
-    def svc(self) -> Services:
-        """Return the core services."""
-        return self.application.bot_data["services"]
-
-    def _(self, message: str) -> str:
-        """Translate `message` into the person's language."""
-        return translator(self.lang).gettext(message)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        """Translate a message that depends on a count into the person's language."""
-        return translator(self.lang).ngettext(singular, plural, n)
+__all__ = ["Services", "build_application"]  # Services: for the entry points and tests
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -136,17 +75,6 @@ def _update_key(update: object) -> int:
     return int(chat.id) if chat is not None else 0
 
 
-def command_menu(lang: str) -> list[BotCommand]:
-    """Return the command menu in one language."""
-    tr = translator(lang)
-    return [BotCommand(name, tr.gettext(description)) for name, description in COMMANDS]
-
-
-async def set_personal_commands(bot: ExtBot[None], chat_id: int, lang: str) -> None:
-    """Show one person the command menu in their language."""
-    await bot.set_my_commands(command_menu(lang), scope=BotCommandScopeChat(chat_id))
-
-
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Set the command menus; start the outbox worker, the announcement sender and the jobs."""
     services: Services = application.bot_data["services"]
@@ -154,9 +82,6 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         await application.bot.set_my_commands(command_menu(lang), language_code=lang)
     await application.bot.set_my_commands(command_menu(services.settings.default_language))
     if services.background:
-        from handlers.announce import Broadcaster
-        from handlers.notify import DeliveryWorker
-
         if services.db.is_sqlite:  # one process by design: any claim left is a dead worker's
             async with services.db.write() as session:
                 if released := await outbox.release_claims(session):
@@ -225,8 +150,6 @@ def build_application(
     `request` replaces the network (the fake Bot API in tests and the demo); either way every
     request goes through ResilientRequest, which retries what is safe to retry.
     """
-    from handlers import register  # the Telegram adapter registers itself in one place
-
     settings = services.settings
     context_types = ContextTypes(context=BotContext)
     builder = (

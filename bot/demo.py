@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import Services
+from bot.container import Services
 from bot.db import Database
 from bot.knowledge import KnowledgeError, KnowledgeHolder
 from bot.services import people, staff

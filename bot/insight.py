@@ -1,8 +1,7 @@
 """The manager's report and knowledge gaps as text, in the reader's language.
 
 Shared by Telegram (HTML) and the command line (`plain` strips the tags). Labels of audiences,
-value chains and topics come from `handlers.labels`, plain data without Telegram, imported when
-first needed (the handlers import this module too).
+value chains and topics come from `bot.domain`.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from collections.abc import Callable
 from babel.dates import format_date, format_interval
 from babel.numbers import format_decimal
 
+from bot.domain import AUDIENCE_LABELS, NEWS_LABELS, TOPIC_LABELS, VALUE_CHAIN_LABELS
 from bot.i18n import translator
 from bot.knowledge import KnowledgeBase
 from bot.services.gaps import Gaps
@@ -68,8 +68,6 @@ def period_label(period: Period, lang: str) -> str:
 
 def key_label(kind: str, key: str, lang: str) -> str:
     """Name an audience, value chain, topic, news topic, language or source."""
-    from handlers.labels import AUDIENCE_LABELS, NEWS_LABELS, TOPIC_LABELS, VALUE_CHAIN_LABELS
-
     _ = translator(lang).gettext
     labels = {
         "audience": AUDIENCE_LABELS,

@@ -113,21 +113,13 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     ):
         application.add_handler(CallbackQueryHandler(callback, pattern=_whole(pattern)))
     # Anything else pressed is an old or forged button.
-    application.add_handler(CallbackQueryHandler(answers.stale_button))
+    application.add_handler(CallbackQueryHandler(common.stale_button))
 
     application.add_handler(MessageHandler(private & filters.CONTACT, handoff.contact))
-    # A manager's text may be the announcement being written; if not, it goes on to the inbox.
-    managers = filters.User(user_id=application.bot_data["services"].settings.manager_ids)
-    application.add_handler(
-        MessageHandler(
-            private & managers & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
-            announce.on_manager_text,
-        )
-    )
     application.add_handler(
         MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.COMMAND, inbox.on_message)
     )
-    application.add_handler(MessageHandler(private & filters.COMMAND, answers.unknown_command))
+    application.add_handler(MessageHandler(private & filters.COMMAND, common.unknown_command))
     # Whatever an update changed may have written notifications: deliver them now.
     application.add_handler(TypeHandler(Update, common.wake_delivery), group=1)
     # Blocked or came back: later announcements skip or include the person.

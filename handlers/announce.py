@@ -18,8 +18,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.app import BotContext, Services
 from bot.background import BackgroundLoop
+from bot.container import Services
+from bot.domain import AUDIENCE_LABELS, NEWS_LABELS, VALUE_CHAIN_LABELS
 from bot.i18n import translator
 from bot.insight import number
 from bot.knowledge import AUDIENCES, LANGS, VALUE_CHAINS
@@ -27,8 +28,8 @@ from bot.resilience import never_reached_telegram
 from bot.services import announcements
 from bot.services.announcements import AnnouncementError, AnnouncementView, Recipient, Segment
 from bot.services.subscriptions import TOPICS
-from handlers.common import ack, callback_data, show, user_id
-from handlers.labels import AUDIENCE_LABELS, NEWS_LABELS, VALUE_CHAIN_LABELS
+from handlers.common import ack, callback_data, show, stale_button, unknown_command, user_id
+from handlers.context import BotContext
 from handlers.manager import is_manager
 from handlers.render import LANGUAGE_NAMES, Gettext, label
 
@@ -203,8 +204,6 @@ def summary(payload: dict[str, Any], lang: str) -> tuple[str, InlineKeyboardMark
 async def announce_command(update: Update, context: BotContext) -> None:
     """/announce: the manager's next message becomes an announcement."""
     if not is_manager(update, context):
-        from handlers.answers import unknown_command
-
         await unknown_command(update, context)
         return
     await announcements.begin_writing(context.svc.db, user_id(update), now=context.svc.clock())
@@ -219,15 +218,13 @@ async def announce_command(update: Update, context: BotContext) -> None:
     )
 
 
-async def on_manager_text(update: Update, context: BotContext) -> None:
-    """A manager's text: the announcement being written, or else whatever a text is."""
+async def take_text(update: Update, context: BotContext) -> bool:
+    """Take a manager's text as the announcement being written; False when none is."""
     message = update.effective_message
-    assert message is not None and message.text is not None
+    if message is None or message.text is None or not is_manager(update, context):
+        return False
     if not await announcements.is_writing(context.svc.db, user_id(update)):
-        from handlers.inbox import on_message
-
-        await on_message(update, context)
-        return
+        return False
     _ = context._
     try:
         view = await announcements.write_text(
@@ -241,7 +238,7 @@ async def on_manager_text(update: Update, context: BotContext) -> None:
                     count=announcements.MAX_TEXT
                 )
             )
-            return
+            return True
         raise
     text, keyboard = announcement_message(view.text, view.segment.topic, context.lang, view.id)
     await context.bot.send_message(
@@ -250,13 +247,12 @@ async def on_manager_text(update: Update, context: BotContext) -> None:
     await context.bot.send_message(user_id(update), text, reply_markup=keyboard)
     screen, buttons = draft_screen(view, context.lang)
     await context.bot.send_message(user_id(update), screen, reply_markup=buttons)
+    return True
 
 
 async def draft_button(update: Update, context: BotContext) -> None:
     """Every button of the draft: choose the segment, preview, send, cancel, send again."""
     if not is_manager(update, context):
-        from handlers.answers import stale_button
-
         await stale_button(update, context)
         return
     parts = callback_data(update).split(":")

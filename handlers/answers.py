@@ -1,14 +1,13 @@
-"""Answers: topic lists, the answer card and its parts, free-text search, stale buttons."""
+"""Answers: topic lists, the answer card and its parts, free-text search."""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from bot.app import BotContext
 from bot.services import gaps
 from handlers import render
-from handlers.common import ack, callback_data, show
-from handlers.start import render_main_menu
+from handlers.common import ack, callback_data, show, stale_button
+from handlers.context import BotContext
 
 
 async def entry_list(update: Update, context: BotContext) -> None:
@@ -66,11 +65,6 @@ async def search(update: Update, context: BotContext) -> None:
     """Treat typed text as a question: offer the best entries, or say nothing fits."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    if context.person is None or context.person.language is None:
-        from handlers.start import start
-
-        await start(update, context)
-        return
     audience = context.person.audience if context.person else None
     hits = context.svc.kb.search(message.text, lang=context.lang, limit=3, audience=audience)
     if not hits:  # a knowledge gap: count the words' skeleton, never who asked
@@ -80,19 +74,3 @@ async def search(update: Update, context: BotContext) -> None:
         )
     text, keyboard = render.search_results([hit.entry for hit in hits], context.lang, context._)
     await message.reply_text(text, reply_markup=keyboard)
-
-
-async def stale_button(update: Update, context: BotContext) -> None:
-    """Tell the person the button is out of date and show the main menu."""
-    await ack(update, render.stale(context.lang))
-    await render_main_menu(update, context)
-
-
-async def unknown_command(update: Update, context: BotContext) -> None:
-    """Say kindly that the command is not known and show the main menu."""
-    _ = context._
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(
-        _("I do not know this command. Here is what I can do: /menu, /language, /help.")
-    )

@@ -9,10 +9,12 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.app import BotContext
 from bot.db import AlreadyProcessed, UpdateClaim, current_update, was_processed
 from bot.i18n import pick_language
 from bot.services import people
+from bot.services.cases import CaseError
+from handlers import render
+from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -140,3 +142,38 @@ async def wake_delivery(update: Update, context: BotContext) -> None:
     worker = context.application.bot_data.get("delivery")
     if worker is not None:
         worker.wake()
+
+
+async def render_main_menu(update: Update, context: BotContext) -> None:
+    """Show the main menu, or ask who the person is when the bot does not know yet."""
+    if context.person is None or context.person.audience is None:
+        _ = context._
+        await show(update, context, render.audience_question(_), render.audience_keyboard(_))
+        return
+    text, keyboard = render.main_menu(context.person, context._)
+    await show(update, context, text, keyboard)
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """Tell the person the button is out of date and show the main menu."""
+    await ack(update, render.stale(context.lang))
+    await render_main_menu(update, context)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """Say kindly that the command is not known and show the main menu."""
+    _ = context._
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(
+        _("I do not know this command. Here is what I can do: /menu, /language, /help.")
+    )
+
+
+async def refuse(update: Update, context: BotContext, error: CaseError) -> None:
+    """Refuse an action kindly: a stranger's button, or one for a case that moved on."""
+    _ = context._
+    if error.code == "bad_state":
+        await ack(update, _("This was already done, or the case has moved on."))
+    else:
+        await ack(update, _("This is not available to you."))

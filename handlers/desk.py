@@ -5,13 +5,20 @@ from __future__ import annotations
 from babel.dates import format_datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.app import BotContext
 from bot.i18n import N_
 from bot.services import people
 from bot.services.cases import Actor, CaseError, CaseView, EventView
 from handlers import render
-from handlers.common import ack, callback_data, show, user_id
-from handlers.handoff import refuse
+from handlers.common import (
+    ack,
+    callback_data,
+    refuse,
+    show,
+    stale_button,
+    unknown_command,
+    user_id,
+)
+from handlers.context import BotContext
 from handlers.notify import case_card, case_no, manager_buttons, provider_name, staff_buttons
 
 Button = InlineKeyboardButton
@@ -117,8 +124,6 @@ async def case_command(update: Update, context: BotContext) -> None:
     args = context.args or []
     actor = await _actor(update, context)
     if actor.role == "client":
-        from handlers.answers import unknown_command
-
         await unknown_command(update, context)
         return
     if len(args) != 1 or not args[0].lstrip("№#").isdigit():
@@ -138,8 +143,6 @@ async def list_cases(update: Update, context: BotContext) -> None:
     """/cases: open cases, overdue first, for the manager (all) or a provider (its own)."""
     actor = await _actor(update, context)
     if actor.role == "client":
-        from handlers.answers import stale_button, unknown_command
-
         if update.callback_query is not None:  # a list's button kept after losing the role
             await stale_button(update, context)
         else:
@@ -263,8 +266,6 @@ async def invite(update: Update, context: BotContext) -> None:
     """/invite: the manager picks a provider to create a staff invite link for."""
     actor = await _actor(update, context)
     if actor.role != "manager":
-        from handlers.answers import unknown_command
-
         await unknown_command(update, context)
         return
     _ = context._

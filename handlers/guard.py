@@ -13,8 +13,8 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.app import BotContext
 from bot.i18n import pick_language, translator
+from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,13 @@ from telegram import (
 )
 from telegram.error import BadRequest
 
-from bot.app import BotContext
+from bot.domain import AUDIENCE_LABELS, VALUE_CHAIN_LABELS
 from bot.services.cases import MAX_PARTS, Actor, CaseError, Draft
 from handlers import render
-from handlers.common import ack, callback_data, show, user_id
-from handlers.labels import AUDIENCE_LABELS, VALUE_CHAIN_LABELS
+from handlers.common import ack, callback_data, refuse, render_main_menu, show, user_id
+from handlers.context import BotContext
 from handlers.notify import case_no, provider_name
+from handlers.start import start
 
 Button = InlineKeyboardButton
 
@@ -87,8 +88,6 @@ async def consent(update: Update, context: BotContext) -> None:
     """Record consent and invite the person to write their question."""
     await ack(update)
     if context.person is None:  # never started, or erased their data: begin again, as /start
-        from handlers.start import start
-
         await start(update, context)
         return
     _ = context._
@@ -133,15 +132,11 @@ async def draft_action(update: Update, context: BotContext) -> None:
     draft = await context.svc.cases.draft(client)
     if draft is None:
         await show(update, context, _("There is no question being written. Here is the menu."))
-        from handlers.start import render_main_menu
-
         await render_main_menu(update, context)
         return
     if action == "cancel":
         await context.svc.cases.cancel(client)
         await show(update, context, _("Your question was not sent and is deleted."))
-        from handlers.start import render_main_menu
-
         await render_main_menu(update, context)
         return
     if action == "phone":
@@ -280,12 +275,3 @@ async def _replace_buttons(update: Update, context: BotContext, text: str) -> No
         except BadRequest:  # an old message may not be editable: send anew
             pass
     await context.bot.send_message(user_id(update), text)
-
-
-async def refuse(update: Update, context: BotContext, error: CaseError) -> None:
-    """Refuse an action kindly: a stranger's button, or one for a case that moved on."""
-    _ = context._
-    if error.code == "bad_state":
-        await ack(update, _("This was already done, or the case has moved on."))
-    else:
-        await ack(update, _("This is not available to you."))

@@ -6,12 +6,13 @@ from typing import Any
 
 from telegram import Message, Update
 
-from bot.app import BotContext
 from bot.services import outbox
 from bot.services.cases import Actor, CaseError
-from handlers import answers, handoff
+from handlers import announce, answers, handoff
 from handlers.common import user_id
+from handlers.context import BotContext
 from handlers.notify import case_no
+from handlers.start import start
 
 
 def part_of(message: Message) -> dict[str, Any] | None:
@@ -29,7 +30,9 @@ def part_of(message: Message) -> dict[str, Any] | None:
 
 
 async def on_message(update: Update, context: BotContext) -> None:
-    """Route a message: into the question being written, into a case, or to search."""
+    """Route a message: an announcement, into the question being written, a case, or search."""
+    if await announce.take_text(update, context):
+        return
     message = update.effective_message
     assert message is not None
     _ = context._
@@ -71,6 +74,9 @@ async def on_message(update: Update, context: BotContext) -> None:
         await message.reply_text(text)
         return
     if message.text:
+        if context.person is None or context.person.language is None:
+            await start(update, context)  # never started, or erased their data
+            return
         await answers.search(update, context)
         return
     await message.reply_text(

@@ -9,12 +9,12 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot.app import BotContext
 from bot.insight import ProviderName, gaps_text, period_label, report_text
 from bot.services import reports
 from bot.services.gaps import knowledge_gaps
 from bot.services.period import Period, PeriodError
-from handlers.common import ack, callback_data, show, user_id
+from handlers.common import ack, callback_data, show, stale_button, unknown_command, user_id
+from handlers.context import BotContext
 from handlers.manager import is_manager
 from handlers.notify import provider_name
 from handlers.render import Gettext, rows
@@ -55,8 +55,6 @@ async def _refuse_unless_manager(update: Update, context: BotContext) -> bool:
     """Answer like an unknown command (or an old button) anyone who is not a manager."""
     if is_manager(update, context):
         return False
-    from handlers.answers import stale_button, unknown_command
-
     if update.callback_query is not None:
         await stale_button(update, context)
     else:
@@ -123,8 +121,6 @@ async def report_button(update: Update, context: BotContext) -> None:
         return
     period = _period_of_button(update, context)
     if period is None:
-        from handlers.answers import stale_button
-
         await stale_button(update, context)
         return
     await ack(update, context._("Preparing the report…"))
@@ -137,8 +133,6 @@ async def export_button(update: Update, context: BotContext) -> None:
         return
     period = _period_of_button(update, context)
     if period is None:
-        from handlers.answers import stale_button
-
         await stale_button(update, context)
         return
     await ack(update, context._("Preparing the export…"))
@@ -209,8 +203,6 @@ async def gaps_button(update: Update, context: BotContext) -> None:
             Period.last_days(int(code), today) if code.isdigit() else Period.from_code(code, today)
         )
     except PeriodError:
-        from handlers.answers import stale_button
-
         await stale_button(update, context)
         return
     await ack(update)

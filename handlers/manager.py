@@ -6,9 +6,9 @@ import asyncio
 
 from telegram import Update
 
-from bot.app import BotContext
 from handlers import render
-from handlers.common import user_id
+from handlers.common import unknown_command, user_id
+from handlers.context import BotContext
 
 MAX_ERRORS_SHOWN = 10
 
@@ -20,8 +20,6 @@ def is_manager(update: Update, context: BotContext) -> bool:
 
 async def reload_knowledge(update: Update, context: BotContext) -> None:
     """Read the knowledge base again; keep the old one in service when the new one is invalid."""
-    from handlers.answers import unknown_command
-
     if not is_manager(update, context):
         await unknown_command(update, context)
         return

@@ -8,10 +8,10 @@ from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Mes
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
-from bot.app import BotContext
+from bot.domain import NEWS_LABELS
 from bot.services import announcements, subscriptions
-from handlers.common import ack, callback_data, show, user_id
-from handlers.labels import NEWS_LABELS
+from handlers.common import ack, callback_data, show, stale_button, user_id
+from handlers.context import BotContext
 from handlers.render import Gettext, home_button, label
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,6 @@ async def leave_news(update: Update, context: BotContext) -> None:
     announcement_id = int(callback_data(update).removeprefix("un:"))
     found, topic = await announcements.topic_of(context.svc.db, announcement_id)
     if not found:
-        from handlers.answers import stale_button
-
         await stale_button(update, context)
         return
     await subscriptions.leave(context.svc.db, user_id(update), topic)

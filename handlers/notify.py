@@ -17,12 +17,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.app import Services
 from bot.background import BackgroundLoop
+from bot.container import Services
+from bot.domain import AUDIENCE_LABELS, VALUE_CHAIN_LABELS
 from bot.i18n import translator
 from bot.knowledge import KnowledgeBase
 from bot.services import outbox
-from handlers.labels import AUDIENCE_LABELS, VALUE_CHAIN_LABELS
+from handlers.announce import summary
 from handlers.render import LANGUAGE_NAMES, esc, home_button, label
 
 log = logging.getLogger(__name__)
@@ -314,8 +315,6 @@ def render(kind: str, payload: dict[str, Any], services: Services, chat_id: int)
             InlineKeyboardMarkup([[Button("📋 " + _("Open cases"), callback_data="cl:0")]]),
         )
     if kind == "announce_done":
-        from handlers.announce import summary
-
         return Rendered(*summary(payload, lang))
     raise ValueError(f"unknown notification kind {kind!r}")
 

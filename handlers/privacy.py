@@ -7,12 +7,12 @@ from datetime import datetime
 from babel.dates import format_date, format_datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.app import BotContext
+from bot.domain import AUDIENCE_LABELS, NEWS_LABELS, VALUE_CHAIN_LABELS
 from bot.services import privacy
 from handlers import render
 from handlers.common import ack, callback_data, show, user_id
+from handlers.context import BotContext
 from handlers.desk import STATUS_NAMES
-from handlers.labels import AUDIENCE_LABELS, NEWS_LABELS, VALUE_CHAIN_LABELS
 from handlers.notify import case_no, provider_name
 
 Button = InlineKeyboardButton

@@ -10,11 +10,11 @@ from urllib.parse import quote
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain import AUDIENCE_LABELS, TOPIC_LABELS, VALUE_CHAIN_LABELS
 from bot.i18n import translator
 from bot.knowledge import Entry, KnowledgeBase
 from bot.services.people import Profile
 from bot.settings import LANGUAGES
-from handlers.labels import AUDIENCE_LABELS, TOPIC_LABELS, VALUE_CHAIN_LABELS
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 LANGUAGE_PROMPT = "Тілді таңдаңыз\nВыберите язык\nChoose your language"

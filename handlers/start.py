@@ -6,11 +6,13 @@ import re
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 
-from bot.app import BotContext, set_personal_commands
 from bot.knowledge import AUDIENCES, VALUE_CHAINS
 from bot.services import people
 from handlers import render
-from handlers.common import ack, callback_data, show, user_id
+from handlers.answers import send_card
+from handlers.common import ack, callback_data, render_main_menu, show, user_id
+from handlers.context import BotContext, set_personal_commands
+from handlers.desk import accept_invite
 
 _SOURCE_RE = re.compile(r"^src-([A-Za-z0-9_-]{1,60})$")
 _ENTRY_RE = re.compile(r"^e-([a-z0-9-]{3,40})$")
@@ -18,12 +20,8 @@ _ENTRY_RE = re.compile(r"^e-([a-z0-9-]{3,40})$")
 
 async def start(update: Update, context: BotContext) -> None:
     """Greet: a deep link opens its entry; a returning person gets the main menu."""
-    from handlers.answers import send_card
-
     payload = context.args[0] if context.args else ""
     if payload.startswith("inv-"):
-        from handlers.desk import accept_invite
-
         await accept_invite(update, context, payload.removeprefix("inv-"))
         return
     source_match, entry_match = _SOURCE_RE.match(payload), _ENTRY_RE.match(payload)
@@ -101,16 +99,6 @@ async def show_main_menu(update: Update, context: BotContext) -> None:
     """Show the main menu in the person's language."""
     await ack(update)
     await render_main_menu(update, context)
-
-
-async def render_main_menu(update: Update, context: BotContext) -> None:
-    """Show the main menu, or ask who the person is when the bot does not know yet."""
-    if context.person is None or context.person.audience is None:
-        _ = context._
-        await show(update, context, render.audience_question(_), render.audience_keyboard(_))
-        return
-    text, keyboard = render.main_menu(context.person, context._)
-    await show(update, context, text, keyboard)
 
 
 async def help_command(update: Update, context: BotContext) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.app import Services
+from bot.container import Services
 from bot.db import Database
 from bot.knowledge import KnowledgeHolder
 from bot.settings import PROJECT_ROOT, Settings, normalize_database_url

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot.db import Database
+from bot.domain import AUDIENCE_LABELS, VALUE_CHAIN_LABELS
 from bot.i18n import translator
 from bot.models import Case
 from bot.services import people, staff
 from bot.settings import normalize_database_url
 from bot.tooling.harness import Harness, Phone
-from handlers.labels import AUDIENCE_LABELS, VALUE_CHAIN_LABELS
 
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = POSTGRES_URL.startswith(("postgres", "postgresql"))

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.app import Services
+from bot.container import Services
 from bot.db import Database
 from bot.knowledge import KnowledgeHolder
 from bot.models import AnnouncementDelivery, Person, utcnow

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain import TOPIC_LABELS, VALUE_CHAIN_LABELS
 from bot.knowledge import KnowledgeHolder
 from bot.tooling.harness import Harness
-from handlers.labels import TOPIC_LABELS, VALUE_CHAIN_LABELS
 from tests.support import LANGUAGE_BUTTON, name, onboard, say
 
 

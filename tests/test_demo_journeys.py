@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from bot.app import Services
+from bot.container import Services
 from bot.demo import Demo
 from bot.knowledge import KnowledgeHolder
 from bot.tooling.harness import Harness

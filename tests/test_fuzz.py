@@ -55,7 +55,7 @@ from sqlalchemy.engine import make_url
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter
 
-from bot.app import Services
+from bot.container import Services
 from bot.db import Database
 from bot.knowledge import AUDIENCES, VALUE_CHAINS, KnowledgeHolder
 from bot.models import Case, CaseEvent, Person, StaffAccount, Subscription

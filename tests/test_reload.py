@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Services
+from bot.container import Services
 from bot.knowledge import KnowledgeHolder
 from bot.settings import PROJECT_ROOT
 from bot.tooling.harness import Harness

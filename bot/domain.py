@@ -1,4 +1,8 @@
-"""Names of audiences, value chains and topics, with the small icon each button carries."""
+"""The bot's plain domain data: names of audiences, value chains, topics and news topics.
+
+Each with the small icon its button carries and its translatable name (marked with `N_`,
+translated where shown). No Telegram here: the reports and the command line use it too.
+"""
 
 from __future__ import annotations
 
