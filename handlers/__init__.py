@@ -1,8 +1,13 @@
-"""The Telegram adapter: every handler registered, in order, in one place."""
+"""The Telegram adapter: every handler registered, in order, in one place.
+
+`COMMANDS` and `BUTTONS` are the routing table: each command and each family of buttons
+(`handlers.routes`) with its handler and the role it needs. The role is checked here, before the
+handler runs; someone without it gets what a stranger gets (an unknown command, an out-of-date
+button, or for a case's buttons "not available to you").
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from telegram import Update
@@ -30,19 +35,92 @@ from handlers import (
     privacy,
     start,
 )
+from handlers import routes as r
+from handlers.context import BotContext
+from handlers.routes import Command, Role, Route
 
-_ID = r"[a-z0-9-]{3,40}"
-_AUDIENCE = r"(farmer|job_seeker|entrepreneur|aspiring|vulnerable)"
-_CHAIN = r"(apple|milk|soy|vegetables|-)"
-_TOPIC = r"(opportunities|rules|where|apply|procedures)"
-_NEWS = r"(apple|milk|soy|vegetables|jobs|business|events)"
-_PERIOD = r"(w|m|lw|lm|\d{8}-\d{8})"
+MANAGER, STAFF = Role.MANAGER, Role.STAFF
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", start.start),
+    Command("menu", start.show_main_menu),
+    Command("language", start.ask_language),
+    Command("help", start.help_command),
+    Command("cancel", start.cancel),
+    Command("reload", manager.reload_knowledge, MANAGER),
+    Command("cases", desk.list_cases, STAFF),
+    Command("case", desk.case_command, STAFF),
+    Command("invite", desk.invite, MANAGER),
+    Command("mydata", privacy.my_data),
+    Command("forget", privacy.forget),
+    Command("report", insight.report_command, MANAGER),
+    Command("export", insight.export_command, MANAGER),
+    Command("gaps", insight.gaps_command, MANAGER),
+    Command("announce", announce.announce_command, MANAGER),
+)
+
+BUTTONS: tuple[Route[Any], ...] = (
+    Route(r.ChooseLanguage, start.choose_language),
+    Route(r.LanguageMenu, start.ask_language),
+    Route(r.AudienceMenu, start.ask_audience),
+    Route(r.ChooseAudience, start.choose_audience),
+    Route(r.ChooseChain, start.choose_value_chain),
+    Route(r.MainMenu, start.show_main_menu),
+    Route(r.TopicPage, answers.entry_list),
+    Route(r.EntryCard, answers.entry_card),
+    Route(r.EntrySection, answers.entry_section),
+    Route(r.Ask, handoff.ask),
+    Route(r.Consent, handoff.consent),
+    Route(r.DraftAction, handoff.draft_action),
+    Route(r.WriteBack, handoff.write_back),
+    Route(r.Confirm, handoff.confirm),
+    Route(r.Rate, handoff.rate),
+    Route(r.FollowUp, handoff.follow_up),
+    Route(r.CaseHistory, desk.view_case, STAFF, common.not_available),
+    Route(r.CaseList, desk.list_cases, STAFF),
+    Route(r.ChooseProvider, desk.choose_provider, MANAGER, common.not_available),
+    Route(r.Assign, desk.assign, MANAGER, common.not_available),
+    Route(r.CloseCase, desk.close, MANAGER, common.not_available),
+    Route(r.ProviderAction, desk.provider_action, STAFF, common.not_available),
+    Route(r.CreateInvite, desk.create_invite, MANAGER, common.not_available),
+    Route(r.Forget, privacy.confirm_forget),
+    Route(r.News, news.news_button),
+    Route(r.Unsubscribe, news.leave_news),
+    Route(r.Report, insight.report_button, MANAGER),
+    Route(r.Export, insight.export_button, MANAGER),
+    Route(r.Gaps, insight.gaps_button, MANAGER),
+    Route(r.Announcement, announce.draft_button, MANAGER),
+)
 
 
-def _whole(pattern: str) -> re.Pattern[str]:
-    """Match the whole button data: `$` also matches before a final newline, which a forged
-    button may carry ("ok:7:y\\n" would be read as "no"), so end at `\\Z` instead."""
-    return re.compile(pattern.removesuffix("$") + r"\Z")
+def _command(command: Command) -> r.Handler:
+    """The command's handler, run only for someone with its role."""
+
+    async def handle(update: Update, context: BotContext) -> None:
+        if not await r.allowed(command.role, update, context):
+            await common.unknown_command(update, context)
+            return
+        await command.handler(update, context)
+
+    handle.__qualname__ = handle.__name__ = f"command_{command.name}"
+    return handle
+
+
+def _button(route: Route[Any]) -> r.Handler:
+    """The family's handler, given the parsed button, run only for someone with its role."""
+
+    async def handle(update: Update, context: BotContext) -> None:
+        press = route.family.parse(common.callback_data(update))
+        if press is None:  # matched the pattern, yet not a valid value: an old or forged button
+            await common.stale_button(update, context)
+            return
+        if not await r.allowed(route.role, update, context):
+            await (route.denied or common.stale_button)(update, context)
+            return
+        await route.handler(update, context, press)
+
+    handle.__qualname__ = handle.__name__ = f"button_{route.family.__name__}"
+    return handle
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -58,64 +136,17 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, guard.edited)
     )
-
-    for name, callback in (
-        ("start", start.start),
-        ("menu", start.show_main_menu),
-        ("language", start.ask_language),
-        ("help", start.help_command),
-        ("cancel", start.cancel),
-        ("reload", manager.reload_knowledge),
-        ("cases", desk.list_cases),
-        ("case", desk.case_command),
-        ("invite", desk.invite),
-        ("mydata", privacy.my_data),
-        ("forget", privacy.forget),
-        ("report", insight.report_command),
-        ("export", insight.export_command),
-        ("gaps", insight.gaps_command),
-        ("announce", announce.announce_command),
-    ):
-        application.add_handler(CommandHandler(name, callback, filters=private))
-
-    for pattern, callback in (
-        (r"^lang:(kk|ru|en)$", start.choose_language),
-        (r"^language$", start.ask_language),
-        (r"^who$", start.ask_audience),
-        (rf"^aud:{_AUDIENCE}$", start.choose_audience),
-        (rf"^vc:{_CHAIN}$", start.choose_value_chain),
-        (r"^m$", start.show_main_menu),
-        (rf"^t:{_TOPIC}:{_AUDIENCE}:{_CHAIN}:\d{{1,3}}$", answers.entry_list),
-        (rf"^e:{_ID}(:s)?$", answers.entry_card),
-        (rf"^d:{_ID}:(more|steps|docs|where)(:\d{{1,2}})?$", answers.entry_section),
-        (rf"^ask:({_ID}|-)$", handoff.ask),
-        (rf"^cs:({_ID}|-)$", handoff.consent),
-        (r"^dr:(send|phone|cancel)$", handoff.draft_action),
-        (r"^cr:\d{1,9}$", handoff.write_back),
-        (r"^ok:\d{1,9}:[yn]$", handoff.confirm),
-        (r"^rt:\d{1,9}:[1-5]$", handoff.rate),
-        (r"^fu:\d{1,9}:(yes|no|waiting)$", handoff.follow_up),
-        (r"^cv:\d{1,9}$", desk.view_case),
-        (r"^cl:\d{1,3}$", desk.list_cases),
-        (r"^ca:\d{1,9}$", desk.choose_provider),
-        (r"^cp:\d{1,9}:[a-z0-9_]{2,24}$", desk.assign),
-        (r"^cc:\d{1,9}$", desk.close),
-        (r"^pr:\d{1,9}:[rdx]$", desk.provider_action),
-        (r"^inv:[a-z0-9_]{2,24}$", desk.create_invite),
-        (r"^fg:(yes|no)$", privacy.confirm_forget),
-        (r"^nw$", news.show_news),
-        (rf"^nw:{_NEWS}$", news.toggle_news),
-        (r"^un:\d{1,9}$", news.leave_news),
-        (rf"^rp:{_PERIOD}$", insight.report_button),
-        (rf"^rx:{_PERIOD}$", insight.export_button),
-        (r"^gp:(7|30|90|\d{8}-\d{8})$", insight.gaps_button),
-        (r"^an:\d{1,9}(:[avlt](:[a-z_]{2,16}|:\*)?|:(pv|go|yes|x|re))?$", announce.draft_button),
-    ):
-        application.add_handler(CallbackQueryHandler(callback, pattern=_whole(pattern)))
+    for command in COMMANDS:
+        application.add_handler(CommandHandler(command.name, _command(command), filters=private))
+    for route in BUTTONS:
+        application.add_handler(
+            CallbackQueryHandler(_button(route), pattern=route.family.pattern())
+        )
     # Anything else pressed is an old or forged button.
     application.add_handler(CallbackQueryHandler(common.stale_button))
 
     application.add_handler(MessageHandler(private & filters.CONTACT, handoff.contact))
+    # A manager's text may be the announcement being written: the inbox asks first.
     application.add_handler(
         MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.COMMAND, inbox.on_message)
     )

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
@@ -28,14 +28,14 @@ from bot.resilience import never_reached_telegram
 from bot.services import announcements
 from bot.services.announcements import AnnouncementError, AnnouncementView, Recipient, Segment
 from bot.services.subscriptions import TOPICS
-from handlers.common import ack, callback_data, show, stale_button, unknown_command, user_id
+from handlers.common import ack, show, user_id
 from handlers.context import BotContext
 from handlers.manager import is_manager
 from handlers.render import LANGUAGE_NAMES, Gettext, label
+from handlers.routes import ANY, Announcement, Unsubscribe, button
 
 log = logging.getLogger(__name__)
 
-Button = InlineKeyboardButton
 RATE = 28.0  # messages per second, evenly spaced: below Telegram's ~30/s for bulk sending
 FIELD_CODES = {"a": "audience", "v": "value_chain", "l": "language", "t": "topic"}
 CHOICES = {"audience": AUDIENCES, "value_chain": VALUE_CHAINS, "language": LANGS, "topic": TOPICS}
@@ -53,7 +53,7 @@ def announcement_message(
     if topic in NEWS_LABELS:
         heading += " · " + label(NEWS_LABELS, topic, _)
     keyboard = InlineKeyboardMarkup(
-        [[Button("🔕 " + _("Unsubscribe"), callback_data=f"un:{announcement_id}")]]
+        [[button("🔕 " + _("Unsubscribe"), Unsubscribe(announcement_id))]]
     )
     return f"{heading}\n\n{text}", keyboard
 
@@ -107,18 +107,18 @@ def draft_screen(view: AnnouncementView, lang: str) -> tuple[str, InlineKeyboard
     )
     keyboard = [
         [
-            Button("👥 " + _("Who"), callback_data=f"an:{a}:a"),
-            Button("🌾 " + _("Value chain"), callback_data=f"an:{a}:v"),
+            button("👥 " + _("Who"), Announcement(a, "a")),
+            button("🌾 " + _("Value chain"), Announcement(a, "v")),
         ],
         [
-            Button("🗣 " + _("Language"), callback_data=f"an:{a}:l"),
-            Button("🔔 " + _("News topic"), callback_data=f"an:{a}:t"),
+            button("🗣 " + _("Language"), Announcement(a, "l")),
+            button("🔔 " + _("News topic"), Announcement(a, "t")),
         ],
-        [Button("👁 " + _("Preview"), callback_data=f"an:{a}:pv")],
+        [button("👁 " + _("Preview"), Announcement(a, "pv"))],
     ]
-    last = [Button("✖️ " + _("Cancel"), callback_data=f"an:{a}:x")]
+    last = [button("✖️ " + _("Cancel"), Announcement(a, "x"))]
     if view.recipients:
-        last.insert(0, Button("✅ " + _("Send"), callback_data=f"an:{a}:go"))
+        last.insert(0, button("✅ " + _("Send"), Announcement(a, "go")))
     keyboard.append(last)
     return text, InlineKeyboardMarkup(keyboard)
 
@@ -134,14 +134,14 @@ def options_screen(
     options = [(None, any_label)] + [(v, choice_name(field, v, _)) for v in CHOICES[field]]
     keyboard = [
         [
-            Button(
+            button(
                 ("• " if value == current else "") + name,
-                callback_data=f"an:{view.id}:{code}:{value or '*'}",
+                Announcement(view.id, code, value or ANY),
             )
         ]
         for value, name in options
     ]
-    keyboard.append([Button("⬅️ " + _("Back"), callback_data=f"an:{view.id}")])
+    keyboard.append([button("⬅️ " + _("Back"), Announcement(view.id))])
     title = {
         "audience": _("Who should get it?"),
         "value_chain": _("Farmers of which value chain?"),
@@ -188,9 +188,9 @@ def summary(payload: dict[str, Any], lang: str) -> tuple[str, InlineKeyboardMark
         keyboard = InlineKeyboardMarkup(
             [
                 [
-                    Button(
+                    button(
                         "🔁 " + _("Send again to these {count}").format(count=n("unknown")),
-                        callback_data=f"an:{payload['announcement_id']}:re",
+                        Announcement(int(payload["announcement_id"]), "re"),
                     )
                 ]
             ]
@@ -203,9 +203,6 @@ def summary(payload: dict[str, Any], lang: str) -> tuple[str, InlineKeyboardMark
 
 async def announce_command(update: Update, context: BotContext) -> None:
     """/announce: the manager's next message becomes an announcement."""
-    if not is_manager(update, context):
-        await unknown_command(update, context)
-        return
     await announcements.begin_writing(context.svc.db, user_id(update), now=context.svc.clock())
     _ = context._
     await context.bot.send_message(
@@ -250,22 +247,18 @@ async def take_text(update: Update, context: BotContext) -> bool:
     return True
 
 
-async def draft_button(update: Update, context: BotContext) -> None:
+async def draft_button(update: Update, context: BotContext, press: Announcement) -> None:
     """Every button of the draft: choose the segment, preview, send, cancel, send again."""
-    if not is_manager(update, context):
-        await stale_button(update, context)
-        return
-    parts = callback_data(update).split(":")
-    announcement_id = int(parts[1])
-    action = parts[2] if len(parts) > 2 else ""
+    announcement_id, action = press.announcement, press.step or ""
+    field = FIELD_CODES.get(action)
     db, lang, _ = context.svc.db, context.lang, context._
     try:
-        if action in FIELD_CODES and len(parts) == 4:
-            value = None if parts[3] == "*" else parts[3]
-            view = await announcements.set_segment(db, announcement_id, FIELD_CODES[action], value)
+        if field is not None and press.value is not None:
+            value = None if press.value == ANY else press.value
+            view = await announcements.set_segment(db, announcement_id, field, value)
             await ack(update)
             await show(update, context, *draft_screen(view, lang))
-        elif action in FIELD_CODES:
+        elif field is not None:
             view = await announcements.get(db, announcement_id)
             await ack(update)
             await show(update, context, *options_screen(view, action, lang))
@@ -287,8 +280,8 @@ async def draft_button(update: Update, context: BotContext) -> None:
             keyboard = InlineKeyboardMarkup(
                 [
                     [
-                        Button("✅ " + _("Yes, send"), callback_data=f"an:{view.id}:yes"),
-                        Button("⬅️ " + _("Back"), callback_data=f"an:{view.id}"),
+                        button("✅ " + _("Yes, send"), Announcement(view.id, "yes")),
+                        button("⬅️ " + _("Back"), Announcement(view.id)),
                     ]
                 ]
             )

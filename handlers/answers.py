@@ -6,37 +6,38 @@ from telegram import Update
 
 from bot.services import gaps
 from handlers import render
-from handlers.common import ack, callback_data, show, stale_button
+from handlers.common import ack, show, stale_button
 from handlers.context import BotContext
+from handlers.routes import Callback, EntryCard, EntrySection, MainMenu, TopicPage
 
 
-async def entry_list(update: Update, context: BotContext) -> None:
+async def entry_list(update: Update, context: BotContext, press: TopicPage) -> None:
     """List the entries of a topic for the audience and value chain in the button."""
     await ack(update)
-    _, topic, audience, chain, page = callback_data(update).split(":")
-    entries = render.entries_for(context.svc.kb, topic, audience, chain)
+    entries = render.entries_for(context.svc.kb, press.topic, press.audience, press.chain)
     text, keyboard = render.entry_list(
-        entries, topic, audience, chain, int(page), context._, context.lang
+        entries, press.topic, press.audience, press.chain, press.page, context._, context.lang
     )
     await show(update, context, text, keyboard)
 
 
-async def entry_card(update: Update, context: BotContext) -> None:
+async def entry_card(update: Update, context: BotContext, press: EntryCard) -> None:
     """Show the answer card of an entry."""
-    parts = callback_data(update).split(":")
-    entry = context.svc.kb.entry(parts[1])
+    entry = context.svc.kb.entry(press.entry)
     if entry is None:
         await stale_button(update, context)
         return
     await ack(update)
-    if len(parts) > 2 or context.person is None or context.person.audience is None:
-        back = "m"
+    person = context.person
+    back: Callback
+    if press.from_search or person is None or person.audience is None:
+        back = MainMenu()
     else:
-        back = f"t:{entry.topic}:{context.person.audience}:{context.person.value_chain or '-'}:0"
+        back = TopicPage(entry.topic, person.audience, person.value_chain or "-", 0)
     await send_card(update, context, entry.id, back=back)
 
 
-async def send_card(update: Update, context: BotContext, entry_id: str, *, back: str) -> None:
+async def send_card(update: Update, context: BotContext, entry_id: str, *, back: Callback) -> None:
     """Render and show the card of `entry_id`."""
     entry = context.svc.kb.entry(entry_id)
     assert entry is not None
@@ -46,17 +47,16 @@ async def send_card(update: Update, context: BotContext, entry_id: str, *, back:
     await show(update, context, text, keyboard)
 
 
-async def entry_section(update: Update, context: BotContext) -> None:
+async def entry_section(update: Update, context: BotContext, press: EntrySection) -> None:
     """Show one part of an entry (details, steps, documents, where), a screen at a time."""
-    parts = callback_data(update).split(":")
-    entry = context.svc.kb.entry(parts[1])
+    entry = context.svc.kb.entry(press.entry)
     if entry is None:
         await stale_button(update, context)
         return
     await ack(update)
-    section = parts[2]
+    section = press.section
     pages = render.section_pages(entry, section, context.svc.kb, context.lang, context._)
-    page = min(int(parts[3]) if len(parts) > 3 else 0, len(pages) - 1)
+    page = min(press.page, len(pages) - 1)
     keyboard = render.section_keyboard(entry, section, page, len(pages), context.lang, context._)
     await show(update, context, pages[page], keyboard)
 

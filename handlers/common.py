@@ -170,10 +170,15 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     )
 
 
+async def not_available(update: Update, context: BotContext) -> None:
+    """Refuse a case's button to someone whose role does not allow it."""
+    await ack(update, context._("This is not available to you."))
+
+
 async def refuse(update: Update, context: BotContext, error: CaseError) -> None:
     """Refuse an action kindly: a stranger's button, or one for a case that moved on."""
     _ = context._
     if error.code == "bad_state":
         await ack(update, _("This was already done, or the case has moved on."))
     else:
-        await ack(update, _("This is not available to you."))
+        await not_available(update, context)

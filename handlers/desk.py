@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from babel.dates import format_datetime
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.i18n import N_
 from bot.services import people
 from bot.services.cases import Actor, CaseError, CaseView, EventView
 from handlers import render
-from handlers.common import (
-    ack,
-    callback_data,
-    refuse,
-    show,
-    stale_button,
-    unknown_command,
-    user_id,
-)
+from handlers.common import ack, refuse, show, user_id
 from handlers.context import BotContext
 from handlers.notify import case_card, case_no, manager_buttons, provider_name, staff_buttons
+from handlers.routes import (
+    Assign,
+    CaseHistory,
+    CaseList,
+    ChooseProvider,
+    CloseCase,
+    CreateInvite,
+    ProviderAction,
+    button,
+)
 
-Button = InlineKeyboardButton
 LIST_PAGE = 8
 
 EVENT_NAMES = {
@@ -122,10 +123,6 @@ async def show_case(update: Update, context: BotContext, case_id: int) -> None:
 async def case_command(update: Update, context: BotContext) -> None:
     """/case N: one case with its whole history."""
     args = context.args or []
-    actor = await _actor(update, context)
-    if actor.role == "client":
-        await unknown_command(update, context)
-        return
     if len(args) != 1 or not args[0].lstrip("№#").isdigit():
         await context.bot.send_message(
             user_id(update), context._("Write the case number: /case 42")
@@ -134,23 +131,17 @@ async def case_command(update: Update, context: BotContext) -> None:
     await show_case(update, context, int(args[0].lstrip("№#")))
 
 
-async def view_case(update: Update, context: BotContext) -> None:
+async def view_case(update: Update, context: BotContext, press: CaseHistory) -> None:
     """The "History" button."""
-    await show_case(update, context, int(callback_data(update).split(":")[1]))
+    await show_case(update, context, press.case)
 
 
-async def list_cases(update: Update, context: BotContext) -> None:
+async def list_cases(update: Update, context: BotContext, press: CaseList | None = None) -> None:
     """/cases: open cases, overdue first, for the manager (all) or a provider (its own)."""
     actor = await _actor(update, context)
-    if actor.role == "client":
-        if update.callback_query is not None:  # a list's button kept after losing the role
-            await stale_button(update, context)
-        else:
-            await unknown_command(update, context)
-        return
     await ack(update)
     _ = context._
-    page = int(callback_data(update).split(":")[1]) if update.callback_query else 0
+    page = press.page if press is not None else 0
     cases = await context.svc.cases.open_cases(actor)
     now = context.svc.clock()
     cases.sort(key=lambda c: (not c.overdue(now), c.due_at or now, c.id))
@@ -165,26 +156,20 @@ async def list_cases(update: Update, context: BotContext) -> None:
     for case in shown:
         mark = "⚠️" if case.overdue(now) else "🟢"
         holder = provider_name(context.svc.kb, case.provider_id, context.lang)
-        rows.append(
-            [Button(f"{mark} {case_no(case.id)} · {holder}", callback_data=f"cv:{case.id}")]
-        )
+        rows.append([button(f"{mark} {case_no(case.id)} · {holder}", CaseHistory(case.id))])
     paging = []
     if page > 0:
-        paging.append(Button("◀️ " + _("Back"), callback_data=f"cl:{page - 1}"))
+        paging.append(button("◀️ " + _("Back"), CaseList(page - 1)))
     if (page + 1) * LIST_PAGE < len(cases):
-        paging.append(Button(_("More") + " ▶️", callback_data=f"cl:{page + 1}"))
+        paging.append(button(_("More") + " ▶️", CaseList(page + 1)))
     if paging:
         rows.append(paging)
     await show(update, context, text, InlineKeyboardMarkup(rows) if rows else None)
 
 
-async def choose_provider(update: Update, context: BotContext) -> None:
+async def choose_provider(update: Update, context: BotContext, press: ChooseProvider) -> None:
     """The manager picks the provider a case goes to."""
-    actor = await _actor(update, context)
-    case_id = int(callback_data(update).split(":")[1])
-    if actor.role != "manager":
-        await refuse(update, context, CaseError("forbidden"))
-        return
+    case_id = press.case
     await ack(update)
     _ = context._
     linked = await context.svc.cases.linked_providers()
@@ -193,18 +178,17 @@ async def choose_provider(update: Update, context: BotContext) -> None:
         name = provider.short_name.get(context.lang)
         if provider.id not in linked:
             name += " · " + _("no staff linked")
-        rows.append([Button(name, callback_data=f"cp:{case_id}:{provider.id}")])
-    rows.append([Button("⬅️ " + _("Back"), callback_data=f"cv:{case_id}")])
+        rows.append([button(name, Assign(case_id, provider.id))])
+    rows.append([button("⬅️ " + _("Back"), CaseHistory(case_id))])
     text = _("Who should answer case {number}?").format(number=case_no(case_id))
     await show(update, context, text, InlineKeyboardMarkup(rows))
 
 
-async def assign(update: Update, context: BotContext) -> None:
+async def assign(update: Update, context: BotContext, press: Assign) -> None:
     """Give the case to the chosen provider."""
-    __, case_id, provider_id = callback_data(update).split(":")
     actor = await _actor(update, context)
     try:
-        await context.svc.cases.assign(actor, int(case_id), provider_id)
+        await context.svc.cases.assign(actor, press.case, press.provider)
     except CaseError as exc:
         if exc.code == "bad_state" and "staff" in str(exc):
             await ack(
@@ -214,12 +198,12 @@ async def assign(update: Update, context: BotContext) -> None:
             return
         await refuse(update, context, exc)
         return
-    await show_case(update, context, int(case_id))
+    await show_case(update, context, press.case)
 
 
-async def close(update: Update, context: BotContext) -> None:
+async def close(update: Update, context: BotContext, press: CloseCase) -> None:
     """The manager closes a case."""
-    case_id = int(callback_data(update).split(":")[1])
+    case_id = press.case
     actor = await _actor(update, context)
     try:
         await context.svc.cases.close(actor, case_id)
@@ -229,10 +213,9 @@ async def close(update: Update, context: BotContext) -> None:
     await show_case(update, context, case_id)
 
 
-async def provider_action(update: Update, context: BotContext) -> None:
+async def provider_action(update: Update, context: BotContext, press: ProviderAction) -> None:
     """A provider replies to, resolves, or returns a case."""
-    __, case_id_text, action = callback_data(update).split(":")
-    case_id = int(case_id_text)
+    case_id, action = press.case, press.step
     actor = await _actor(update, context)
     _ = context._
     desk = context.svc.cases
@@ -264,21 +247,17 @@ async def provider_action(update: Update, context: BotContext) -> None:
 
 async def invite(update: Update, context: BotContext) -> None:
     """/invite: the manager picks a provider to create a staff invite link for."""
-    actor = await _actor(update, context)
-    if actor.role != "manager":
-        await unknown_command(update, context)
-        return
     _ = context._
     rows = [
-        [Button(p.short_name.get(context.lang), callback_data=f"inv:{p.id}")]
+        [button(p.short_name.get(context.lang), CreateInvite(p.id))]
         for p in context.svc.kb.providers.values()
     ]
     await show(update, context, _("Which provider is the invite for?"), InlineKeyboardMarkup(rows))
 
 
-async def create_invite(update: Update, context: BotContext) -> None:
+async def create_invite(update: Update, context: BotContext, press: CreateInvite) -> None:
     """Create a single-use invite link and show it to the manager to forward."""
-    provider_id = callback_data(update).removeprefix("inv:")
+    provider_id = press.provider
     actor = await _actor(update, context)
     try:
         token = await context.svc.cases.create_invite(actor, provider_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     Message,
@@ -18,12 +17,21 @@ from telegram.error import BadRequest
 from bot.domain import AUDIENCE_LABELS, VALUE_CHAIN_LABELS
 from bot.services.cases import MAX_PARTS, Actor, CaseError, Draft
 from handlers import render
-from handlers.common import ack, callback_data, refuse, render_main_menu, show, user_id
+from handlers.common import ack, refuse, render_main_menu, show, user_id
 from handlers.context import BotContext
 from handlers.notify import case_no, provider_name
+from handlers.routes import (
+    Ask,
+    Confirm,
+    Consent,
+    DraftAction,
+    FollowUp,
+    MainMenu,
+    Rate,
+    WriteBack,
+    button,
+)
 from handlers.start import start
-
-Button = InlineKeyboardButton
 
 
 def _routed_to(context: BotContext, entry_id: str | None) -> str | None:
@@ -33,12 +41,11 @@ def _routed_to(context: BotContext, entry_id: str | None) -> str | None:
     return entry.providers[0]
 
 
-async def ask(update: Update, context: BotContext) -> None:
+async def ask(update: Update, context: BotContext, press: Ask) -> None:
     """Say what will be shared with whom, and ask for consent."""
     await ack(update)
     _ = context._
-    target = callback_data(update).removeprefix("ask:")
-    entry_id = None if target == "-" else target
+    entry_id = press.entry
     provider_id = _routed_to(context, entry_id)
     if provider_id:
         to_whom = _("Your question will go to <b>{provider}</b>, through the OSS.").format(
@@ -68,8 +75,8 @@ async def ask(update: Update, context: BotContext) -> None:
     )
     keyboard = InlineKeyboardMarkup(
         [
-            [Button("✅ " + _("I agree"), callback_data=f"cs:{target}")],
-            [Button("✖️ " + _("No, back"), callback_data="m")],
+            [button("✅ " + _("I agree"), Consent(entry_id))],
+            [button("✖️ " + _("No, back"), MainMenu())],
         ]
     )
     await show(update, context, text, keyboard)
@@ -77,22 +84,22 @@ async def ask(update: Update, context: BotContext) -> None:
 
 def draft_keyboard(context: BotContext, draft: Draft | None) -> InlineKeyboardMarkup:
     _ = context._
-    rows = [[Button("📨 " + _("Send"), callback_data="dr:send")]]
+    rows = [[button("📨 " + _("Send"), DraftAction("send"))]]
     if draft is None or draft.phone is None:
-        rows.append([Button("📱 " + _("Add my phone number"), callback_data="dr:phone")])
-    rows.append([Button("✖️ " + _("Cancel"), callback_data="dr:cancel")])
+        rows.append([button("📱 " + _("Add my phone number"), DraftAction("phone"))])
+    rows.append([button("✖️ " + _("Cancel"), DraftAction("cancel"))])
     return InlineKeyboardMarkup(rows)
 
 
-async def consent(update: Update, context: BotContext) -> None:
+async def consent(update: Update, context: BotContext, press: Consent) -> None:
     """Record consent and invite the person to write their question."""
     await ack(update)
     if context.person is None:  # never started, or erased their data: begin again, as /start
         await start(update, context)
         return
     _ = context._
-    target = callback_data(update).removeprefix("cs:")
-    entry_id = None if target == "-" or context.svc.kb.entry(target) is None else target
+    target = press.entry
+    entry_id = None if target is None or context.svc.kb.entry(target) is None else target
     await context.svc.cases.start_draft(user_id(update), entry_id)
     text = "✍️ " + _(
         "Write your question in one or more messages. You can also send voice notes, photos "
@@ -123,11 +130,11 @@ async def add_part(update: Update, context: BotContext, part: dict[str, Any]) ->
     await message.reply_text(text, reply_markup=draft_keyboard(context, draft))
 
 
-async def draft_action(update: Update, context: BotContext) -> None:
+async def draft_action(update: Update, context: BotContext, press: DraftAction) -> None:
     """Send the question, ask for the phone number, or cancel."""
     await ack(update)
     _ = context._
-    action = callback_data(update).removeprefix("dr:")
+    action = press.step
     client = user_id(update)
     draft = await context.svc.cases.draft(client)
     if draft is None:
@@ -189,9 +196,9 @@ async def contact(update: Update, context: BotContext) -> None:
     )
 
 
-async def write_back(update: Update, context: BotContext) -> None:
+async def write_back(update: Update, context: BotContext, press: WriteBack) -> None:
     """Let the client answer the provider about a case."""
-    case_id = int(callback_data(update).split(":")[1])
+    case_id = press.case
     _ = context._
     try:
         case = await context.svc.cases.start_reply(Actor(user_id(update), "client"), case_id)
@@ -209,47 +216,42 @@ async def write_back(update: Update, context: BotContext) -> None:
     )
 
 
-async def confirm(update: Update, context: BotContext) -> None:
+async def confirm(update: Update, context: BotContext, press: Confirm) -> None:
     """Store whether the resolution solved the client's problem."""
-    __, case_id, answer = callback_data(update).split(":")
     _ = context._
     try:
-        await context.svc.cases.confirm(
-            Actor(user_id(update), "client"), int(case_id), answer == "y"
-        )
+        await context.svc.cases.confirm(Actor(user_id(update), "client"), press.case, press.solved)
     except CaseError as exc:
         await refuse(update, context, exc)
         return
     await ack(update)
-    if answer == "y":
+    if press.solved:
         text = "👍 " + _("Glad it helped!")
     else:
         text = "↩️ " + _(
             "Sorry to hear that. Your question {number} is open again; you will get an answer here."
-        ).format(number=case_no(int(case_id)))
+        ).format(number=case_no(press.case))
     await _replace_buttons(update, context, text)
 
 
-async def rate(update: Update, context: BotContext) -> None:
+async def rate(update: Update, context: BotContext, press: Rate) -> None:
     """Store the client's rating of the help they got."""
-    __, case_id, stars = callback_data(update).split(":")
     try:
-        await context.svc.cases.rate(Actor(user_id(update), "client"), int(case_id), int(stars))
+        await context.svc.cases.rate(Actor(user_id(update), "client"), press.case, press.stars)
     except CaseError as exc:
         await refuse(update, context, exc)
         return
     await ack(update)
     await _replace_buttons(
-        update, context, "🙏 " + context._("Thank you for your rating!") + " " + "⭐" * int(stars)
+        update, context, "🙏 " + context._("Thank you for your rating!") + " " + "⭐" * press.stars
     )
 
 
-async def follow_up(update: Update, context: BotContext) -> None:
+async def follow_up(update: Update, context: BotContext, press: FollowUp) -> None:
     """Store whether the client actually got the service."""
-    __, case_id, answer = callback_data(update).split(":")
     try:
         await context.svc.cases.follow_up_answer(
-            Actor(user_id(update), "client"), int(case_id), answer
+            Actor(user_id(update), "client"), press.case, press.answer
         )
     except CaseError as exc:
         await refuse(update, context, exc)
@@ -261,7 +263,7 @@ async def follow_up(update: Update, context: BotContext) -> None:
         "no": "📨 " + _("Thank you for telling us. The OSS manager will look into it."),
         "waiting": "⏳ " + _("Thank you. We will ask you again in a few days."),
     }
-    await _replace_buttons(update, context, texts[answer])
+    await _replace_buttons(update, context, texts[press.answer])
 
 
 async def _replace_buttons(update: Update, context: BotContext, text: str) -> None:

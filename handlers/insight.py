@@ -7,21 +7,20 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 
 from bot.insight import ProviderName, gaps_text, period_label, report_text
 from bot.services import reports
 from bot.services.gaps import knowledge_gaps
 from bot.services.period import Period, PeriodError
-from handlers.common import ack, callback_data, show, stale_button, unknown_command, user_id
+from handlers.common import ack, show, stale_button, user_id
 from handlers.context import BotContext
-from handlers.manager import is_manager
 from handlers.notify import provider_name
 from handlers.render import Gettext, rows
+from handlers.routes import Export, Gaps, Report, button
 
 log = logging.getLogger(__name__)
 
-Button = InlineKeyboardButton
 GAP_DAYS = (7, 30, 90)
 Run = Callable[[Update, BotContext, Period], Awaitable[None]]
 
@@ -35,31 +34,14 @@ def _name(context: BotContext) -> ProviderName:
     return lambda provider_id: provider_name(kb, provider_id, lang)
 
 
-def period_keyboard(prefix: str, _: Gettext) -> InlineKeyboardMarkup:
+def period_keyboard(family: type[Report] | type[Export], _: Gettext) -> InlineKeyboardMarkup:
     """Offer this and last week and month."""
     return InlineKeyboardMarkup(
         [
-            [
-                Button(_("This week"), callback_data=f"{prefix}:w"),
-                Button(_("This month"), callback_data=f"{prefix}:m"),
-            ],
-            [
-                Button(_("Last week"), callback_data=f"{prefix}:lw"),
-                Button(_("Last month"), callback_data=f"{prefix}:lm"),
-            ],
+            [button(_("This week"), family("w")), button(_("This month"), family("m"))],
+            [button(_("Last week"), family("lw")), button(_("Last month"), family("lm"))],
         ]
     )
-
-
-async def _refuse_unless_manager(update: Update, context: BotContext) -> bool:
-    """Answer like an unknown command (or an old button) anyone who is not a manager."""
-    if is_manager(update, context):
-        return False
-    if update.callback_query is not None:
-        await stale_button(update, context)
-    else:
-        await unknown_command(update, context)
-    return True
 
 
 def _period_from_args(context: BotContext) -> Period:
@@ -71,27 +53,26 @@ def _period_from_args(context: BotContext) -> Period:
 
 async def report_command(update: Update, context: BotContext) -> None:
     """/report [FROM TO]: the report of a chosen period, or a choice of periods."""
-    if await _refuse_unless_manager(update, context):
-        return
-    await _choose_or_run(update, context, "rp", send_report)
+    await _choose_or_run(update, context, Report, send_report)
 
 
 async def export_command(update: Update, context: BotContext) -> None:
     """/export [FROM TO]: the anonymous workbook of a chosen period, or a choice of periods."""
-    if await _refuse_unless_manager(update, context):
-        return
-    await _choose_or_run(update, context, "rx", send_export)
+    await _choose_or_run(update, context, Export, send_export)
 
 
-async def _choose_or_run(update: Update, context: BotContext, prefix: str, run: Run) -> None:
+async def _choose_or_run(
+    update: Update, context: BotContext, family: type[Report] | type[Export], run: Run
+) -> None:
     _ = context._
+    command = "report" if family is Report else "export"
     if not context.args:
         text = _("Which period?") + "\n" + _("Or write the dates: /{command} 2026-11-01 2026-11-30")
         await show(
             update,
             context,
-            text.format(command="report" if prefix == "rp" else "export"),
-            period_keyboard(prefix, _),
+            text.format(command=command),
+            period_keyboard(family, _),
         )
         return
     try:
@@ -101,25 +82,22 @@ async def _choose_or_run(update: Update, context: BotContext, prefix: str, run: 
             user_id(update),
             _(
                 "Write two dates, the first and the last day: /{command} 2026-11-01 2026-11-30"
-            ).format(command="report" if prefix == "rp" else "export"),
+            ).format(command=command),
         )
         return
     await run(update, context, period)
 
 
-def _period_of_button(update: Update, context: BotContext) -> Period | None:
-    code = callback_data(update).split(":", 1)[1]
+def _period_of_button(context: BotContext, code: str) -> Period | None:
     try:
         return Period.from_code(code, _today(context).date())
     except PeriodError:
         return None
 
 
-async def report_button(update: Update, context: BotContext) -> None:
+async def report_button(update: Update, context: BotContext, press: Report) -> None:
     """A period chosen for the report."""
-    if await _refuse_unless_manager(update, context):
-        return
-    period = _period_of_button(update, context)
+    period = _period_of_button(context, press.period)
     if period is None:
         await stale_button(update, context)
         return
@@ -127,11 +105,9 @@ async def report_button(update: Update, context: BotContext) -> None:
     await send_report(update, context, period)
 
 
-async def export_button(update: Update, context: BotContext) -> None:
+async def export_button(update: Update, context: BotContext, press: Export) -> None:
     """A period chosen for the export."""
-    if await _refuse_unless_manager(update, context):
-        return
-    period = _period_of_button(update, context)
+    period = _period_of_button(context, press.period)
     if period is None:
         await stale_button(update, context)
         return
@@ -155,8 +131,8 @@ async def send_report(update: Update, context: BotContext, period: Period) -> No
     keyboard = InlineKeyboardMarkup(
         [
             [
-                Button("📥 " + _("Export (XLSX)"), callback_data=f"rx:{period.code}"),
-                Button("🔎 " + _("Knowledge gaps"), callback_data=f"gp:{period.code}"),
+                button("📥 " + _("Export (XLSX)"), Export(period.code)),
+                button("🔎 " + _("Knowledge gaps"), Gaps(period.code)),
             ]
         ]
     )
@@ -187,16 +163,12 @@ async def send_export(update: Update, context: BotContext, period: Period) -> No
 
 async def gaps_command(update: Update, context: BotContext) -> None:
     """/gaps: what people did not find in the last 30 days."""
-    if await _refuse_unless_manager(update, context):
-        return
     await send_gaps(update, context, Period.last_days(30, _today(context).date()))
 
 
-async def gaps_button(update: Update, context: BotContext) -> None:
+async def gaps_button(update: Update, context: BotContext, press: Gaps) -> None:
     """Another period for the knowledge gaps."""
-    if await _refuse_unless_manager(update, context):
-        return
-    code = callback_data(update).split(":", 1)[1]
+    code = press.period
     today = _today(context).date()
     try:
         period = (
@@ -214,9 +186,9 @@ async def send_gaps(update: Update, context: BotContext, period: Period) -> None
     _ = context._
     gaps = await knowledge_gaps(context.svc.db, period, context.svc.settings.tz)
     buttons = [
-        Button(
+        button(
             context.ngettext("{count} day", "{count} days", days).format(count=days),
-            callback_data=f"gp:{days}",
+            Gaps(str(days)),
         )
         for days in GAP_DAYS
     ]

@@ -7,7 +7,7 @@ import asyncio
 from telegram import Update
 
 from handlers import render
-from handlers.common import unknown_command, user_id
+from handlers.common import user_id
 from handlers.context import BotContext
 
 MAX_ERRORS_SHOWN = 10
@@ -20,9 +20,6 @@ def is_manager(update: Update, context: BotContext) -> bool:
 
 async def reload_knowledge(update: Update, context: BotContext) -> None:
     """Read the knowledge base again; keep the old one in service when the new one is invalid."""
-    if not is_manager(update, context):
-        await unknown_command(update, context)
-        return
     _ = context._
     errors = await asyncio.to_thread(context.svc.knowledge.reload)  # ~0.5 s of parsing
     if not errors:

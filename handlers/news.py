@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import ChatMember, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
 from bot.domain import NEWS_LABELS
 from bot.services import announcements, subscriptions
-from handlers.common import ack, callback_data, show, stale_button, user_id
+from handlers.common import ack, show, stale_button, user_id
 from handlers.context import BotContext
 from handlers.render import Gettext, home_button, label
+from handlers.routes import News, Unsubscribe, button
 
 log = logging.getLogger(__name__)
-
-Button = InlineKeyboardButton
 
 
 def news_screen(topics: frozenset[str], _: Gettext) -> tuple[str, InlineKeyboardMarkup]:
@@ -33,15 +32,23 @@ def news_screen(topics: frozenset[str], _: Gettext) -> tuple[str, InlineKeyboard
     )
     keyboard = [
         [
-            Button(
+            button(
                 ("✅ " if topic in topics else "⬜ ") + label(NEWS_LABELS, topic, _),
-                callback_data=f"nw:{topic}",
+                News(topic),
             )
         ]
         for topic in subscriptions.TOPICS
     ]
     keyboard.append([home_button(_)])
     return text, InlineKeyboardMarkup(keyboard)
+
+
+async def news_button(update: Update, context: BotContext, press: News) -> None:
+    """The news screen, or a topic on it switched."""
+    if press.topic is None:
+        await show_news(update, context)
+    else:
+        await toggle_news(update, context, press.topic)
 
 
 async def show_news(update: Update, context: BotContext) -> None:
@@ -52,9 +59,8 @@ async def show_news(update: Update, context: BotContext) -> None:
     await show(update, context, text, keyboard)
 
 
-async def toggle_news(update: Update, context: BotContext) -> None:
+async def toggle_news(update: Update, context: BotContext, topic: str) -> None:
     """Switch one topic on or off."""
-    topic = callback_data(update).removeprefix("nw:")
     _ = context._
     topics = await subscriptions.toggle(context.svc.db, user_id(update), topic)
     name = label(NEWS_LABELS, topic, _)
@@ -66,10 +72,10 @@ async def toggle_news(update: Update, context: BotContext) -> None:
     await show(update, context, text, keyboard)
 
 
-async def leave_news(update: Update, context: BotContext) -> None:
+async def leave_news(update: Update, context: BotContext, press: Unsubscribe) -> None:
     """The button under a news message: stop that topic's news (all news if it had none)."""
     _ = context._
-    announcement_id = int(callback_data(update).removeprefix("un:"))
+    announcement_id = press.announcement
     found, topic = await announcements.topic_of(context.svc.db, announcement_id)
     if not found:
         await stale_button(update, context)
@@ -82,7 +88,7 @@ async def leave_news(update: Update, context: BotContext) -> None:
     await ack(update, text)
     query = update.callback_query
     if query is not None and isinstance(query.message, Message):
-        settings = InlineKeyboardMarkup([[Button("🔔 " + _("News settings"), callback_data="nw")]])
+        settings = InlineKeyboardMarkup([[button("🔔 " + _("News settings"), News())]])
         try:
             await query.message.edit_reply_markup(settings)
         except BadRequest as exc:

@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_date, format_datetime
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.domain import AUDIENCE_LABELS, NEWS_LABELS, VALUE_CHAIN_LABELS
 from bot.services import privacy
 from handlers import render
-from handlers.common import ack, callback_data, show, user_id
+from handlers.common import ack, show, user_id
 from handlers.context import BotContext
 from handlers.desk import STATUS_NAMES
 from handlers.notify import case_no, provider_name
+from handlers.routes import Forget, button
 
-Button = InlineKeyboardButton
 CHUNK = 3500
 QUESTION_SHOWN = 300
 
@@ -145,19 +145,19 @@ async def forget(update: Update, context: BotContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                Button("🗑 " + _("Yes, erase"), callback_data="fg:yes"),
-                Button("✖️ " + _("No, keep"), callback_data="fg:no"),
+                button("🗑 " + _("Yes, erase"), Forget(erase=True)),
+                button("✖️ " + _("No, keep"), Forget(erase=False)),
             ]
         ]
     )
     await show(update, context, text, keyboard)
 
 
-async def confirm_forget(update: Update, context: BotContext) -> None:
+async def confirm_forget(update: Update, context: BotContext, press: Forget) -> None:
     """Erase the person's data after they confirmed."""
     await ack(update)
     _ = context._
-    if callback_data(update) != "fg:yes":
+    if not press.erase:
         await show(update, context, _("Nothing was erased."))
         return
     settings = context.svc.settings

@@ -15,6 +15,22 @@ from bot.i18n import translator
 from bot.knowledge import Entry, KnowledgeBase
 from bot.services.people import Profile
 from bot.settings import LANGUAGES
+from handlers.routes import (
+    Ask,
+    AudienceMenu,
+    Callback,
+    ChooseAudience,
+    ChooseChain,
+    ChooseLanguage,
+    EntryCard,
+    EntrySection,
+    LanguageMenu,
+    MainMenu,
+    News,
+    Section,
+    TopicPage,
+    button,
+)
 
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 LANGUAGE_PROMPT = "Тілді таңдаңыз\nВыберите язык\nChoose your language"
@@ -42,14 +58,14 @@ def rows(buttons: Sequence[Button], per_row: int = 2) -> list[list[Button]]:
 
 
 def home_button(_: Gettext) -> Button:
-    return Button("🏠 " + _("Main menu"), callback_data="m")
+    return button("🏠 " + _("Main menu"), MainMenu())
 
 
 def language_keyboard(first: str) -> InlineKeyboardMarkup:
     """Offer the three languages, the one Telegram reports for the person first."""
     order = [first, *[lang for lang in LANGUAGES if lang != first]]
     return InlineKeyboardMarkup(
-        [[Button(LANGUAGE_NAMES[lang], callback_data=f"lang:{lang}")] for lang in order]
+        [[button(LANGUAGE_NAMES[lang], ChooseLanguage(lang))] for lang in order]
     )
 
 
@@ -81,8 +97,7 @@ def audience_question(_: Gettext) -> str:
 
 def audience_keyboard(_: Gettext) -> InlineKeyboardMarkup:
     buttons = [
-        Button(label(AUDIENCE_LABELS, key, _), callback_data=f"aud:{key}")
-        for key in AUDIENCE_LABELS
+        button(label(AUDIENCE_LABELS, key, _), ChooseAudience(key)) for key in AUDIENCE_LABELS
     ]
     return InlineKeyboardMarkup([[b] for b in buttons])
 
@@ -93,8 +108,7 @@ def value_chain_question(_: Gettext) -> str:
 
 def value_chain_keyboard(_: Gettext) -> InlineKeyboardMarkup:
     buttons = [
-        Button(label(VALUE_CHAIN_LABELS, key, _), callback_data=f"vc:{key}")
-        for key in VALUE_CHAIN_LABELS
+        button(label(VALUE_CHAIN_LABELS, key, _), ChooseChain(key)) for key in VALUE_CHAIN_LABELS
     ]
     return InlineKeyboardMarkup(rows(buttons))
 
@@ -122,15 +136,15 @@ def main_menu(profile: Profile | None, _: Gettext) -> tuple[str, InlineKeyboardM
         topic_buttons: list[Button] = []
     else:
         topic_buttons = [
-            Button(label(TOPIC_LABELS, key, _), callback_data=f"t:{key}:{audience}:{chain}:0")
+            button(label(TOPIC_LABELS, key, _), TopicPage(key, audience, chain, 0))
             for key in TOPIC_LABELS
         ]
-    news = Button("🔔 " + _("News"), callback_data="nw")
+    news = button("🔔 " + _("News"), News())
     keyboard = rows([*topic_buttons, news])
     keyboard.append(
         [
-            Button("👤 " + _("Change who I am"), callback_data="who"),
-            Button("🌐 " + _("Language"), callback_data="language"),
+            button("👤 " + _("Change who I am"), AudienceMenu()),
+            button("🌐 " + _("Language"), LanguageMenu()),
         ]
     )
     return text, InlineKeyboardMarkup(keyboard)
@@ -160,23 +174,19 @@ def entry_list(
             "There is nothing here for you yet. You can type your question, or ask the OSS."
         )
         keyboard = [
-            [Button("🙋 " + _("Ask the OSS"), callback_data="ask:-")],
+            [button("🙋 " + _("Ask the OSS"), Ask(None))],
             [home_button(_)],
         ]
         return text, InlineKeyboardMarkup(keyboard)
     text = f"<b>{title}</b>\n" + _("Choose what you need:")
     if pages > 1:
         text += "\n" + _("Page {page} of {pages}").format(page=page + 1, pages=pages)
-    keyboard = [[Button(e.title.get(lang), callback_data=f"e:{e.id}")] for e in shown]
+    keyboard = [[button(e.title.get(lang), EntryCard(e.id))] for e in shown]
     paging = []
     if page > 0:
-        paging.append(
-            Button("◀️ " + _("Back"), callback_data=f"t:{topic}:{audience}:{chain}:{page - 1}")
-        )
+        paging.append(button("◀️ " + _("Back"), TopicPage(topic, audience, chain, page - 1)))
     if page < pages - 1:
-        paging.append(
-            Button(_("More") + " ▶️", callback_data=f"t:{topic}:{audience}:{chain}:{page + 1}")
-        )
+        paging.append(button(_("More") + " ▶️", TopicPage(topic, audience, chain, page + 1)))
     if paging:
         keyboard.append(paging)
     keyboard.append([home_button(_)])
@@ -198,7 +208,7 @@ def share_url(bot_username: str, entry: Entry, lang: str) -> str:
 
 
 def card(
-    entry: Entry, lang: str, _: Gettext, *, back: str, bot_username: str
+    entry: Entry, lang: str, _: Gettext, *, back: Callback, bot_username: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The answer card: the short answer, when it was checked, and what to do next."""
     text = (
@@ -207,18 +217,18 @@ def card(
     )
     buttons = []
     if entry.details or entry.eligibility or entry.fees or entry.duration or entry.legal_basis:
-        buttons.append(Button("📖 " + _("Details"), callback_data=f"d:{entry.id}:more"))
+        buttons.append(button("📖 " + _("Details"), EntrySection(entry.id, "more")))
     if entry.steps:
-        buttons.append(Button("🪜 " + _("Steps"), callback_data=f"d:{entry.id}:steps"))
+        buttons.append(button("🪜 " + _("Steps"), EntrySection(entry.id, "steps")))
     if entry.documents:
-        buttons.append(Button("📄 " + _("Documents"), callback_data=f"d:{entry.id}:docs"))
-    buttons.append(Button("📍 " + _("Where and whom"), callback_data=f"d:{entry.id}:where"))
+        buttons.append(button("📄 " + _("Documents"), EntrySection(entry.id, "docs")))
+    buttons.append(button("📍 " + _("Where and whom"), EntrySection(entry.id, "where")))
     keyboard = rows(buttons)
-    keyboard.append([Button("🙋 " + _("Ask a specialist"), callback_data=f"ask:{entry.id}")])
+    keyboard.append([button("🙋 " + _("Ask a specialist"), Ask(entry.id))])
     keyboard.append(
         [
             Button("📤 " + _("Share"), url=share_url(bot_username, entry, lang)),
-            Button("⬅️ " + _("Back"), callback_data=back),
+            button("⬅️ " + _("Back"), back),
         ]
     )
     keyboard.append([home_button(_)])
@@ -302,19 +312,17 @@ def _split_long(parts: Sequence[str], limit: int) -> list[str]:
 
 
 def section_keyboard(
-    entry: Entry, section: str, page: int, pages: int, lang: str, _: Gettext
+    entry: Entry, section: Section, page: int, pages: int, lang: str, _: Gettext
 ) -> InlineKeyboardMarkup:
     keyboard: list[list[Button]] = []
     if page < pages - 1:
-        keyboard.append(
-            [Button(_("More") + " ▶️", callback_data=f"d:{entry.id}:{section}:{page + 1}")]
-        )
+        keyboard.append([button(_("More") + " ▶️", EntrySection(entry.id, section, page + 1))])
     if section == "more":
         keyboard.extend(
             [[Button(f"🔗 {link.title.get(lang)}", url=link.url)] for link in entry.links[:3]]
         )
-    keyboard.append([Button("🙋 " + _("Ask a specialist"), callback_data=f"ask:{entry.id}")])
-    keyboard.append([Button("⬅️ " + _("Back"), callback_data=f"e:{entry.id}"), home_button(_)])
+    keyboard.append([button("🙋 " + _("Ask a specialist"), Ask(entry.id))])
+    keyboard.append([button("⬅️ " + _("Back"), EntryCard(entry.id)), home_button(_)])
     return InlineKeyboardMarkup(keyboard)
 
 
@@ -328,13 +336,13 @@ def search_results(
             "or ask the OSS."
         )
         keyboard = [
-            [Button("🙋 " + _("Ask the OSS"), callback_data="ask:-")],
+            [button("🙋 " + _("Ask the OSS"), Ask(None))],
             [home_button(_)],
         ]
         return text, InlineKeyboardMarkup(keyboard)
     text = _("Here is what I found. Choose one:")
-    keyboard = [[Button(e.title.get(lang), callback_data=f"e:{e.id}:s")] for e in entries]
-    keyboard.append([Button("🙋 " + _("None of these: ask the OSS"), callback_data="ask:-")])
+    keyboard = [[button(e.title.get(lang), EntryCard(e.id, from_search=True))] for e in entries]
+    keyboard.append([button("🙋 " + _("None of these: ask the OSS"), Ask(None))])
     keyboard.append([home_button(_)])
     return text, InlineKeyboardMarkup(keyboard)
 

@@ -6,13 +6,21 @@ import re
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 
-from bot.knowledge import AUDIENCES, VALUE_CHAINS
+from bot.knowledge import VALUE_CHAINS
 from bot.services import people
 from handlers import render
 from handlers.answers import send_card
-from handlers.common import ack, callback_data, render_main_menu, show, user_id
+from handlers.common import ack, render_main_menu, show, user_id
 from handlers.context import BotContext, set_personal_commands
 from handlers.desk import accept_invite
+from handlers.routes import (
+    AudienceMenu,
+    ChooseAudience,
+    ChooseChain,
+    ChooseLanguage,
+    LanguageMenu,
+    MainMenu,
+)
 
 _SOURCE_RE = re.compile(r"^src-([A-Za-z0-9_-]{1,60})$")
 _ENTRY_RE = re.compile(r"^e-([a-z0-9-]{3,40})$")
@@ -34,7 +42,7 @@ async def start(update: Update, context: BotContext) -> None:
     if fresh:  # no network call inside the transaction: it would hold the write lock
         await set_personal_commands(context.bot, user_id(update), context.lang)
     if entry_match and context.svc.kb.entry(entry_match.group(1)) is not None:
-        await send_card(update, context, entry_match.group(1), back="m")
+        await send_card(update, context, entry_match.group(1), back=MainMenu())
         return
     if fresh or context.person.audience is None:
         await show(update, context, render.LANGUAGE_PROMPT, render.language_keyboard(context.lang))
@@ -42,16 +50,18 @@ async def start(update: Update, context: BotContext) -> None:
     await show_main_menu(update, context)
 
 
-async def ask_language(update: Update, context: BotContext) -> None:
+async def ask_language(
+    update: Update, context: BotContext, press: LanguageMenu | None = None
+) -> None:
     """Offer the three languages."""
     await ack(update)
     await show(update, context, render.LANGUAGE_PROMPT, render.language_keyboard(context.lang))
 
 
-async def choose_language(update: Update, context: BotContext) -> None:
+async def choose_language(update: Update, context: BotContext, press: ChooseLanguage) -> None:
     """Switch everything to the chosen language, the command menu included."""
     await ack(update)
-    lang = callback_data(update).removeprefix("lang:")
+    lang = press.lang
     async with context.svc.db.write() as session:
         context.person = await people.set_language(session, user_id(update), lang)
     context.lang = lang
@@ -63,19 +73,17 @@ async def choose_language(update: Update, context: BotContext) -> None:
         await render_main_menu(update, context)  # the press is answered already
 
 
-async def ask_audience(update: Update, context: BotContext) -> None:
+async def ask_audience(update: Update, context: BotContext, press: AudienceMenu) -> None:
     """Ask who the person is."""
     await ack(update)
     _ = context._
     await show(update, context, render.audience_question(_), render.audience_keyboard(_))
 
 
-async def choose_audience(update: Update, context: BotContext) -> None:
+async def choose_audience(update: Update, context: BotContext, press: ChooseAudience) -> None:
     """Remember who the person is; ask farmers what they grow."""
     await ack(update)
-    audience = callback_data(update).removeprefix("aud:")
-    if audience not in AUDIENCES:
-        return
+    audience = press.audience
     async with context.svc.db.write() as session:
         context.person = await people.set_audience(session, user_id(update), audience)
     if audience == "farmer":
@@ -85,17 +93,18 @@ async def choose_audience(update: Update, context: BotContext) -> None:
     await render_main_menu(update, context)
 
 
-async def choose_value_chain(update: Update, context: BotContext) -> None:
+async def choose_value_chain(update: Update, context: BotContext, press: ChooseChain) -> None:
     """Remember what the farmer grows or produces, then show the topics."""
     await ack(update)
-    chain = callback_data(update).removeprefix("vc:")
-    value_chain = chain if chain in VALUE_CHAINS else None
+    value_chain = press.chain if press.chain in VALUE_CHAINS else None
     async with context.svc.db.write() as session:
         context.person = await people.set_value_chain(session, user_id(update), value_chain)
     await render_main_menu(update, context)
 
 
-async def show_main_menu(update: Update, context: BotContext) -> None:
+async def show_main_menu(
+    update: Update, context: BotContext, press: MainMenu | None = None
+) -> None:
     """Show the main menu in the person's language."""
     await ack(update)
     await render_main_menu(update, context)
