@@ -223,7 +223,7 @@ async def test_paced_sending_stays_under_telegrams_bulk_limit_and_shows_progress
     assert 100 / RATE - 0.5 <= time.elapsed <= 100 / RATE + 1  # about RATE messages a second
     assert any("of 100" in text and "Sending" in text for text in edits)
     assert edits[-1] == "✅ Announcement №1 is sent."
-    assert "Новости «Единого окна»" in readers[0].last.text  # each reads it in their language
+    assert "Новости центра ODAK" in readers[0].last.text  # each reads it in their language
 
 
 async def test_someone_who_blocked_the_bot_is_marked_and_skipped_next_time(

@@ -86,5 +86,5 @@ async def test_the_people_a_poster_brings_are_counted_by_its_source(harness: Har
 
 
 def test_the_poster_speaks_the_chosen_language() -> None:
-    assert translator("kk").gettext("One Stop Shop") == "«Бір терезе» орталығы"
-    assert translator("ru").gettext("One Stop Shop") == "«Единое окно»"
+    assert translator("kk").gettext("One Stop Shop") == "ODAK орталығы"
+    assert translator("ru").gettext("One Stop Shop") == "Центр ODAK"
