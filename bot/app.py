@@ -83,9 +83,8 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     await application.bot.set_my_commands(command_menu(services.settings.default_language))
     if services.background:
         if services.db.is_sqlite:  # one process by design: any claim left is a dead worker's
-            async with services.db.write() as session:
-                if released := await outbox.release_claims(session):
-                    log.info("released %s notifications claimed before a stop", released)
+            if released := await outbox.release_claims(services.db):
+                log.info("released %s notifications claimed before a stop", released)
 
         worker = DeliveryWorker(application)
         application.bot_data["delivery"] = worker

@@ -176,8 +176,7 @@ async def _linked_accounts(settings: Settings) -> dict[str, list[int]]:
     database = Database(settings.database_url)
     try:
         await database.upgrade()
-        async with database.read() as session:
-            return await staff.linked_accounts(session)
+        return await staff.linked_accounts(database)
     finally:
         await database.dispose()
 
@@ -197,8 +196,7 @@ async def _link(settings: Settings, provider_id: str, telegram_id: int) -> int:
     database = Database(settings.database_url)
     try:
         await database.upgrade()
-        async with database.write() as session:
-            await staff.link_account(session, provider_id, telegram_id)
+        await staff.link_account(database, provider_id, telegram_id)
     finally:
         await database.dispose()
     print(f"Telegram user {telegram_id} now answers cases for {provider_id}.")

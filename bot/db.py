@@ -1,4 +1,25 @@
-"""The database: one async engine, read and write sessions, migrations."""
+"""The database: one async engine, read and write sessions, migrations, and exactly-once.
+
+Services own their transactions: they take this `Database` and plain values, open a read
+session or a write transaction, and return plain data. Nothing outside `bot/` opens a session.
+
+How a Telegram update is handled exactly once (this module is the only one that knows):
+
+1. Before any handler runs, the adapter calls `Database.begin_update(update_id)`. It answers
+   False for an update already recorded as handled (by this process before a crash, or by
+   another process): the adapter drops it. Otherwise the update becomes *pending* in the
+   current task's context (a ContextVar: PTB runs every handler group of one update in one task).
+2. The first write transaction opened while an update is pending inserts the update id into
+   `processed_updates` *in that same transaction*, so the change and the record commit together:
+   a crash before the commit changed nothing (Telegram redelivers, and the update is handled
+   again), and after it a redelivery is dropped in step 1. If another process recorded the update
+   meanwhile, the insert finds the row and `AlreadyProcessed` rolls this change back.
+3. After the handlers, `Database.finish_update()` records an update that wrote nothing (a menu
+   shown, a search answered) in a transaction of its own, and forgets the pending update.
+
+Telegram delivers at least once, `bot.serve` confirms an update only after step 3: together they
+make each update's change happen exactly once.
+"""
 
 from __future__ import annotations
 
@@ -77,22 +98,40 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """Open a write transaction that takes the write lock up front and commits on exit.
 
-        While a Telegram update is being handled, its first write transaction also records the
-        update as processed, so the change and the record commit together: a crash before the
-        commit changed nothing (the update is handled again when Telegram redelivers it), and
-        after it a redelivered update is skipped (AlreadyProcessed).
+        The first write transaction of a pending Telegram update also records the update as
+        handled (see the module's docstring).
         """
-        claim = current_update.get()
-        must_claim = claim is not None and not claim.claimed
+        pending = _pending.get()
+        must_record = pending is not None and not pending.recorded
         async with self._writer, self._write() as session:
             async with session.begin():
-                if must_claim:
-                    assert claim is not None
-                    await _claim(session, claim.update_id)
+                if must_record:
+                    assert pending is not None
+                    await _record(session, pending.update_id)
                 yield session
-            if must_claim:
-                assert claim is not None
-                claim.claimed = True
+            if must_record:
+                assert pending is not None
+                pending.recorded = True
+
+    async def begin_update(self, update_id: int) -> bool:
+        """Start handling a Telegram update; False if it was handled before (drop it)."""
+        async with self.read() as session:
+            if await session.get(ProcessedUpdate, update_id) is not None:
+                return False
+        _pending.set(_PendingUpdate(update_id))
+        return True
+
+    async def finish_update(self) -> None:
+        """Record the pending update as handled if no write did, then forget it."""
+        pending = _pending.get()
+        try:
+            if pending is not None and not pending.recorded:
+                async with self.write():
+                    pass  # the write transaction records the update
+        except AlreadyProcessed:
+            pass  # another process handled it meanwhile, and nothing was changed here
+        finally:
+            _pending.set(None)
 
     async def upgrade(self, revision: str = "head") -> None:
         """Apply the Alembic migrations up to `revision`."""
@@ -106,21 +145,21 @@ class Database:
 
 
 @dataclass
-class UpdateClaim:
+class _PendingUpdate:
     """The Telegram update being handled in this task, and whether it is recorded yet."""
 
     update_id: int
-    claimed: bool = False
+    recorded: bool = False
 
 
-current_update: ContextVar[UpdateClaim | None] = ContextVar("current_update", default=None)
+_pending: ContextVar[_PendingUpdate | None] = ContextVar("pending_update", default=None)
 
 
 class AlreadyProcessed(Exception):
     """The update was handled before (by this process before a crash, or by another one)."""
 
 
-async def _claim(session: AsyncSession, update_id: int) -> None:
+async def _record(session: AsyncSession, update_id: int) -> None:
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(ProcessedUpdate)
@@ -130,12 +169,6 @@ async def _claim(session: AsyncSession, update_id: int) -> None:
     )
     if (await session.execute(statement)).scalar() is None:
         raise AlreadyProcessed(update_id)
-
-
-async def was_processed(db: Database, update_id: int) -> bool:
-    """Tell whether an update was already handled."""
-    async with db.read() as session:
-        return await session.get(ProcessedUpdate, update_id) is not None
 
 
 async def forget_processed_updates(db: Database, *, before: datetime) -> None:

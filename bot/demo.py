@@ -186,11 +186,10 @@ async def run_demo(settings: Settings, stdin: TextIO, out: TextIO) -> int:
             provider_id: STAFF_BASE_ID + number
             for number, provider_id in enumerate(knowledge.current.providers)
         }
-        async with database.write() as session:
-            for provider_id, telegram_id in staff_ids.items():
-                await staff.link_account(session, provider_id, telegram_id, f"Demo {provider_id}")
-            for telegram_id in (MANAGER_ID, *staff_ids.values()):  # the OSS side reads Russian
-                await people.set_language(session, telegram_id, "ru")
+        for provider_id, telegram_id in staff_ids.items():
+            await staff.link_account(database, provider_id, telegram_id, f"Demo {provider_id}")
+        for telegram_id in (MANAGER_ID, *staff_ids.values()):  # the OSS side reads Russian
+            await people.set_language(database, telegram_id, "ru")
         services = Services(settings=demo_settings, db=database, knowledge=knowledge)
         async with Harness(services) as harness:
             interactive = stdin.isatty()

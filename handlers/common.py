@@ -9,7 +9,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.db import AlreadyProcessed, UpdateClaim, current_update, was_processed
+from bot.db import AlreadyProcessed
 from bot.i18n import pick_language
 from bot.services import people
 from bot.services.cases import CaseError
@@ -24,8 +24,7 @@ async def load_person(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         return
-    async with context.svc.db.read() as session:
-        context.person = await people.get_profile(session, user.id)
+    context.person = await people.get_profile(context.svc.db, user.id)
     if context.person is not None and context.person.language:
         context.lang = context.person.language
     else:
@@ -62,24 +61,15 @@ async def show(
 
 
 async def begin_update(update: Update, context: BotContext) -> None:
-    """Skip an update handled before a crash or by another process; else start its claim."""
-    if await was_processed(context.svc.db, update.update_id):
+    """Drop an update handled before a crash or by another process (see `bot.db`)."""
+    if not await context.svc.db.begin_update(update.update_id):
         log.info("update %s was already handled; skipping it", update.update_id)
         raise ApplicationHandlerStop
-    current_update.set(UpdateClaim(update.update_id))
 
 
 async def finish_update(update: Update, context: BotContext) -> None:
-    """Record an update that changed nothing as handled too, then forget the claim."""
-    claim = current_update.get()
-    try:
-        if claim is not None and not claim.claimed:
-            async with context.svc.db.write():
-                pass  # the write transaction records the update
-    except AlreadyProcessed:
-        pass
-    finally:
-        current_update.set(None)
+    """Record an update that changed nothing as handled too (see `bot.db`)."""
+    await context.svc.db.finish_update()
 
 
 async def on_error(update: object, context: BotContext) -> None:

@@ -285,8 +285,7 @@ async def accept_invite(update: Update, context: BotContext, token: str) -> None
     _ = context._
     user = update.effective_user
     assert user is not None
-    async with context.svc.db.write() as session:
-        await people.set_language(session, user.id, context.lang)
+    await people.set_language(context.svc.db, user.id, context.lang)
     try:
         provider_id = await context.svc.cases.accept_invite(user.id, token, user.full_name)
     except CaseError:

@@ -50,8 +50,8 @@ async def on_message(update: Update, context: BotContext) -> None:
         return
     case_id = state[1] if state is not None else None
     if case_id is None and message.reply_to_message is not None:
-        async with context.svc.db.read() as session:
-            case_id = await outbox.case_of_message(session, me, message.reply_to_message.message_id)
+        replied_to = message.reply_to_message.message_id
+        case_id = await outbox.case_of_message(context.svc.db, me, replied_to)
     if case_id is not None:
         if part is None:
             await message.reply_text(_("I can pass on text, voice notes, photos and documents."))

@@ -396,8 +396,7 @@ def split_text(text: str, limit: int) -> list[str]:
 async def deliver_due(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
     """Deliver one batch of due notifications; return how many were attempted."""
     services: Services = application.bot_data["services"]
-    async with services.db.write() as session:
-        batch = await outbox.claim_due(session, now=services.clock(), limit=BATCH)
+    batch = await outbox.claim_due(services.db, now=services.clock(), limit=BATCH)
     for item in batch:
         await _deliver_one(application, services, item)
     return len(batch)
@@ -427,25 +426,22 @@ async def _deliver_one(
         log.exception("notification %s (%s) cannot be rendered", item.id, item.kind)
         await _give_up(services, item, repr(exc))
     else:
-        async with services.db.write() as session:
-            await outbox.mark_sent(
-                session, item.id, message_id=message.message_id, now=services.clock()
-            )
+        await outbox.mark_sent(
+            services.db, item.id, message_id=message.message_id, now=services.clock()
+        )
 
 
 async def _give_up(services: Services, item: outbox.Notification, error: str) -> None:
-    async with services.db.write() as session:
-        await outbox.mark_failed(session, item.id, error=error, now=services.clock())
+    await outbox.mark_failed(services.db, item.id, error=error, now=services.clock())
 
 
 async def _retry(services: Services, item: outbox.Notification, error: str, delay: float) -> None:
     log.info(
         "notification %s to %s will be retried in %.1fs: %s", item.id, item.chat_id, delay, error
     )
-    async with services.db.write() as session:
-        await outbox.mark_retry(
-            session, item.id, error=error, retry_at=services.clock() + timedelta(seconds=delay)
-        )
+    await outbox.mark_retry(
+        services.db, item.id, error=error, retry_at=services.clock() + timedelta(seconds=delay)
+    )
 
 
 class DeliveryWorker(BackgroundLoop):

@@ -34,12 +34,10 @@ async def start(update: Update, context: BotContext) -> None:
         return
     source_match, entry_match = _SOURCE_RE.match(payload), _ENTRY_RE.match(payload)
     source = source_match.group(1) if source_match else (payload if entry_match else None)
-    async with context.svc.db.write() as session:
-        context.person = await people.record_visit(session, user_id(update), source=source)
-        fresh = context.person.language is None
-        if fresh:
-            context.person = await people.set_language(session, user_id(update), context.lang)
-    if fresh:  # no network call inside the transaction: it would hold the write lock
+    context.person, fresh = await people.record_visit(
+        context.svc.db, user_id(update), source=source, language=context.lang
+    )
+    if fresh:
         await set_personal_commands(context.bot, user_id(update), context.lang)
     if entry_match and context.svc.kb.entry(entry_match.group(1)) is not None:
         await send_card(update, context, entry_match.group(1), back=MainMenu())
@@ -62,8 +60,7 @@ async def choose_language(update: Update, context: BotContext, press: ChooseLang
     """Switch everything to the chosen language, the command menu included."""
     await ack(update)
     lang = press.lang
-    async with context.svc.db.write() as session:
-        context.person = await people.set_language(session, user_id(update), lang)
+    context.person = await people.set_language(context.svc.db, user_id(update), lang)
     context.lang = lang
     await set_personal_commands(context.bot, user_id(update), lang)
     if context.person.audience is None:
@@ -84,8 +81,7 @@ async def choose_audience(update: Update, context: BotContext, press: ChooseAudi
     """Remember who the person is; ask farmers what they grow."""
     await ack(update)
     audience = press.audience
-    async with context.svc.db.write() as session:
-        context.person = await people.set_audience(session, user_id(update), audience)
+    context.person = await people.set_audience(context.svc.db, user_id(update), audience)
     if audience == "farmer":
         _ = context._
         await show(update, context, render.value_chain_question(_), render.value_chain_keyboard(_))
@@ -97,8 +93,7 @@ async def choose_value_chain(update: Update, context: BotContext, press: ChooseC
     """Remember what the farmer grows or produces, then show the topics."""
     await ack(update)
     value_chain = press.chain if press.chain in VALUE_CHAINS else None
-    async with context.svc.db.write() as session:
-        context.person = await people.set_value_chain(session, user_id(update), value_chain)
+    context.person = await people.set_value_chain(context.svc.db, user_id(update), value_chain)
     await render_main_menu(update, context)
 
 

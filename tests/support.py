@@ -89,8 +89,7 @@ async def link(harness: Harness, provider_id: str, telegram_id: int, lang: str =
     phone = harness.phone(telegram_id, "Staff", language_code=lang)
     await phone.send("/start")
     await phone.press(LANGUAGE_BUTTON[lang])
-    async with harness.services.db.write() as session:
-        await staff.link_account(session, provider_id, telegram_id)
+    await staff.link_account(harness.services.db, provider_id, telegram_id)
     return phone
 
 
@@ -147,10 +146,9 @@ async def prepare_for_a_real_bot(url: str) -> None:
     """Migrate, link the employment centre's staff, and set the manager and staff to English."""
     database = Database(url)
     await database.upgrade()
-    async with database.write() as session:
-        await staff.link_account(session, "employment_centre", EMPLOYMENT_STAFF, "Staff")
-        for telegram_id in (MANAGER_ID, EMPLOYMENT_STAFF):
-            await people.set_language(session, telegram_id, "en")
+    await staff.link_account(database, "employment_centre", EMPLOYMENT_STAFF, "Staff")
+    for telegram_id in (MANAGER_ID, EMPLOYMENT_STAFF):
+        await people.set_language(database, telegram_id, "en")
     await database.dispose()
 
 

@@ -68,13 +68,12 @@ async def people_who_want(
     phones = []
     for number in range(count):
         phone = harness.phone(first_id + number, language_code=lang)
-        async with harness.services.db.write() as session:
-            await people.record_visit(session, phone.id)
-            await people.set_language(session, phone.id, lang)
-            if audience == "farmer":
-                await people.set_value_chain(session, phone.id, chain)
-            else:
-                await people.set_audience(session, phone.id, audience)
+        db = harness.services.db
+        await people.record_visit(db, phone.id, language=lang)
+        if audience == "farmer":
+            await people.set_value_chain(db, phone.id, chain)
+        else:
+            await people.set_audience(db, phone.id, audience)
         for topic in topics:
             await subscriptions.toggle(harness.services.db, phone.id, topic)
         phones.append(phone)

@@ -194,8 +194,7 @@ async def test_a_deep_link_opens_an_entry_directly_and_records_the_source(
     person = harness.phone(language_code="ru")
     [card] = await person.send("/start e-farm-register-kfh")
     assert "Проверено" in card.text
-    async with database.read() as session:
-        profile = await get_profile(session, person.id)
+    profile = await get_profile(database, person.id)
     assert profile is not None and profile.source == "e-farm-register-kfh"
 
 
@@ -207,8 +206,7 @@ async def test_a_poster_deep_link_records_where_the_person_came_from(
     person = harness.phone()
     [screen] = await person.send("/start src-poster_esik_market")
     assert "Тілді таңдаңыз" in screen.text
-    async with database.read() as session:
-        profile = await get_profile(session, person.id)
+    profile = await get_profile(database, person.id)
     assert profile is not None and profile.source == "poster_esik_market"
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from datetime import UTC, datetime
 
-from sqlalchemy import inspect, select
+import pytest
+from sqlalchemy import func, inspect, select
 
-from bot.db import Database
-from bot.models import Person
+from bot.db import AlreadyProcessed, Database
+from bot.models import Person, ProcessedUpdate
 from bot.services import people
 
 
@@ -24,8 +26,7 @@ async def test_upgrading_twice_changes_nothing(database: Database) -> None:
 
 
 async def test_timestamps_come_back_timezone_aware_in_utc(database: Database) -> None:
-    async with database.write() as session:
-        profile = await people.record_visit(session, 5, source="poster-esik")
+    profile, _first = await people.record_visit(database, 5, source="poster-esik")
     async with database.read() as session:
         row = await session.scalar(select(Person).where(Person.telegram_id == 5))
     assert row is not None
@@ -36,10 +37,10 @@ async def test_timestamps_come_back_timezone_aware_in_utc(database: Database) ->
 
 async def test_concurrent_read_then_write_transactions_all_commit(database: Database) -> None:
     async def visit(telegram_id: int) -> None:
-        async with database.write() as session:
-            await people.record_visit(session, telegram_id)
+        async with database.write() as session:  # a read, then a write, in one transaction
+            await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
             await asyncio.sleep(0.001)
-            await people.set_language(session, telegram_id, "ru")
+            session.add(Person(telegram_id=telegram_id, language="ru"))
 
     await asyncio.gather(*(visit(1000 + n) for n in range(30)))
     async with database.read() as session:
@@ -48,7 +49,49 @@ async def test_concurrent_read_then_write_transactions_all_commit(database: Data
 
 
 async def test_the_first_source_a_person_came_from_is_kept(database: Database) -> None:
-    async with database.write() as session:
-        await people.record_visit(session, 9, source="fair-2026")
-        profile = await people.record_visit(session, 9, source="poster-turgen")
+    await people.record_visit(database, 9, source="fair-2026")
+    profile, _first = await people.record_visit(database, 9, source="poster-turgen")
     assert profile.source == "fair-2026"
+
+
+async def _people(database: Database) -> int:
+    async with database.read() as session:
+        return int(await session.scalar(select(func.count(Person.id))) or 0)
+
+
+async def test_an_update_is_recorded_with_its_change_and_dropped_when_redelivered(
+    database: Database,
+) -> None:
+    assert await database.begin_update(7001)
+    await people.set_language(database, 11, "ru")
+    await people.set_audience(database, 11, "farmer")  # a second write: recorded only once
+    await database.finish_update()
+    async with database.read() as session:
+        assert await session.get(ProcessedUpdate, 7001) is not None
+    assert not await database.begin_update(7001)  # Telegram sends it again: dropped
+
+
+async def test_an_update_that_changes_nothing_is_recorded_after_its_handlers(
+    database: Database,
+) -> None:
+    assert await database.begin_update(7002)
+    assert await people.get_profile(database, 12) is None
+    await database.finish_update()
+    assert not await database.begin_update(7002)
+
+
+async def test_an_update_handled_meanwhile_by_another_process_changes_nothing(
+    database: Database,
+) -> None:
+    assert await database.begin_update(7003)
+    other = contextvars.Context()  # another process, with the same update, gets there first
+
+    async def elsewhere() -> None:
+        assert await database.begin_update(7003)
+        await database.finish_update()
+
+    await asyncio.get_running_loop().create_task(elsewhere(), context=other)
+    with pytest.raises(AlreadyProcessed):
+        await people.set_language(database, 13, "kk")
+    await database.finish_update()
+    assert await _people(database) == 0  # the change was rolled back with the failed record

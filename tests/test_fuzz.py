@@ -868,8 +868,8 @@ class World:
             and not any(reason in (c.error or "") for reason in expected)
         ]
         assert refused == [], f"Telegram refused malformed calls: {refused}"
-        async with self.harness.services.db.read() as session:
-            assert await outbox.pending_count(session) == 0, "a notification was never delivered"
+        left = await outbox.pending_count(self.harness.services.db)
+        assert left == 0, "a notification was never delivered"
         await self.check_stored()
         may_see = await self.audiences()
         for call in fake.calls:  # everything ever shown, edited away later or not
@@ -933,8 +933,7 @@ async def seed(world: World, lang: str) -> None:
     await onboard(world.phones["manager"], lang, None)
     for name, provider in (("employment", "employment_centre"), ("damu", "damu")):
         await onboard(world.phones[name], lang, None)
-        async with harness.services.db.write() as session:
-            await staff.link_account(session, provider, PEOPLE[name])
+        await staff.link_account(harness.services.db, provider, PEOPLE[name])
     harness.fake.add_group(GROUP, "Esik market")
     # Client A asks about registering as a job seeker: the employment centre's staff gets it,
     # with a photo and the client's phone number.

@@ -3,6 +3,10 @@
 A service adds a notification in the same transaction as the change; the delivery worker
 claims due rows (skipping rows another worker holds), sends them, and marks them sent, or
 schedules a retry. One chat's notifications go out in the order they were written.
+
+`enqueue` is the one function here that takes a session: it joins the transaction of the
+service that makes the change, which is the point of an outbox. Everything else owns its
+transaction and takes the `Database`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.db import Database
 from bot.models import OutboxMessage
 
 CLAIM_FOR = timedelta(seconds=60)
@@ -62,7 +67,7 @@ async def enqueue(
 
 
 async def claim_due(
-    session: AsyncSession, *, now: datetime, limit: int = 20, chat_id: int | None = None
+    db: Database, *, now: datetime, limit: int = 20, chat_id: int | None = None
 ) -> list[Notification]:
     """Claim up to `limit` due notifications, the oldest unsent one of each chat only."""
     earlier = aliased(OutboxMessage)
@@ -86,82 +91,88 @@ async def claim_due(
     )
     if chat_id is not None:
         query = query.where(OutboxMessage.chat_id == chat_id)
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if not db.is_sqlite:
         query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-    rows = list(await session.scalars(query))
-    for row in rows:
-        row.claimed_until = now + CLAIM_FOR
-    await session.flush()
-    return [Notification(r.id, r.chat_id, r.kind, dict(r.payload), r.attempts) for r in rows]
+    async with db.write() as session:
+        rows = list(await session.scalars(query))
+        for row in rows:
+            row.claimed_until = now + CLAIM_FOR
+        await session.flush()
+        return [Notification(r.id, r.chat_id, r.kind, dict(r.payload), r.attempts) for r in rows]
 
 
-async def release_claims(session: AsyncSession) -> int:
+async def release_claims(db: Database) -> int:
     """Free rows claimed by a worker that died (call only when no other worker can be alive)."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.claimed_until.is_not(None), OutboxMessage.sent_at.is_(None))
-        .values(claimed_until=None)
-    )
-    return int(result.rowcount or 0)
+    async with db.write() as session:
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.claimed_until.is_not(None), OutboxMessage.sent_at.is_(None))
+            .values(claimed_until=None)
+        )
+        return int(result.rowcount or 0)
 
 
 async def mark_sent(
-    session: AsyncSession, notification_id: int, *, message_id: int | None, now: datetime
+    db: Database, notification_id: int, *, message_id: int | None, now: datetime
 ) -> None:
     """Record that the notification reached Telegram."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == notification_id)
-        .values(sent_at=now, telegram_message_id=message_id, claimed_until=None, last_error=None)
+    await _update(
+        db,
+        notification_id,
+        sent_at=now,
+        telegram_message_id=message_id,
+        claimed_until=None,
+        last_error=None,
     )
 
 
-async def mark_retry(
-    session: AsyncSession, notification_id: int, *, error: str, retry_at: datetime
-) -> None:
+async def mark_retry(db: Database, notification_id: int, *, error: str, retry_at: datetime) -> None:
     """Schedule another attempt."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == notification_id)
-        .values(
-            attempts=OutboxMessage.attempts + 1,
-            next_attempt_at=retry_at,
-            claimed_until=None,
-            last_error=error[:500],
-        )
+    await _update(
+        db,
+        notification_id,
+        attempts=OutboxMessage.attempts + 1,
+        next_attempt_at=retry_at,
+        claimed_until=None,
+        last_error=error[:500],
     )
 
 
-async def mark_failed(
-    session: AsyncSession, notification_id: int, *, error: str, now: datetime
-) -> None:
+async def mark_failed(db: Database, notification_id: int, *, error: str, now: datetime) -> None:
     """Give up on a notification that can never be delivered (the person blocked the bot)."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == notification_id)
-        .values(
-            attempts=OutboxMessage.attempts + 1,
-            failed_at=now,
-            claimed_until=None,
-            last_error=error[:500],
-        )
+    await _update(
+        db,
+        notification_id,
+        attempts=OutboxMessage.attempts + 1,
+        failed_at=now,
+        claimed_until=None,
+        last_error=error[:500],
     )
 
 
-async def case_of_message(session: AsyncSession, chat_id: int, message_id: int) -> int | None:
+async def _update(db: Database, notification_id: int, **values: Any) -> None:
+    async with db.write() as session:
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == notification_id).values(**values)
+        )
+
+
+async def case_of_message(db: Database, chat_id: int, message_id: int) -> int | None:
     """Return the case a delivered notification belonged to, for native replies."""
-    return await session.scalar(
-        select(OutboxMessage.case_id).where(
-            OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message_id
+    async with db.read() as session:
+        return await session.scalar(
+            select(OutboxMessage.case_id).where(
+                OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message_id
+            )
         )
-    )
 
 
-async def pending_count(session: AsyncSession) -> int:
+async def pending_count(db: Database) -> int:
     """Return how many notifications still wait to be delivered."""
-    count = await session.scalar(
-        select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+    async with db.read() as session:
+        count = await session.scalar(
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+            )
         )
-    )
-    return int(count or 0)
+        return int(count or 0)

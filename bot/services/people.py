@@ -1,4 +1,8 @@
-"""People: the profile a client chose to give, and their language."""
+"""People: the profile a client chose to give, and their language.
+
+Like every service, these functions own their transaction: they take the `Database` and plain
+values and return a plain `Profile`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import Database
 from bot.models import Person, utcnow
 
 log = logging.getLogger(__name__)
@@ -40,10 +45,11 @@ class Profile:
         )
 
 
-async def get_profile(session: AsyncSession, telegram_id: int) -> Profile | None:
+async def get_profile(db: Database, telegram_id: int) -> Profile | None:
     """Return the person's profile, or None for someone the bot has not met."""
-    row = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
-    return None if row is None else Profile.from_row(row)
+    async with db.read() as session:
+        row = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        return None if row is None else Profile.from_row(row)
 
 
 async def _get_or_create(session: AsyncSession, telegram_id: int) -> Person:
@@ -56,42 +62,51 @@ async def _get_or_create(session: AsyncSession, telegram_id: int) -> Person:
 
 
 async def record_visit(
-    session: AsyncSession, telegram_id: int, *, source: str | None = None
-) -> Profile:
-    """Create the person on first contact; remember the first place they came from."""
-    row = await _get_or_create(session, telegram_id)
-    row.last_seen = utcnow()
-    if source and not row.source:
-        row.source = source
-    await session.flush()
-    return Profile.from_row(row)
+    db: Database, telegram_id: int, *, source: str | None = None, language: str | None = None
+) -> tuple[Profile, bool]:
+    """Create the person on first contact; remember the first place they came from.
+
+    A person who has no language yet gets `language`. Return the profile, and whether the
+    language was set just now (their first choice, as Telegram's app language suggested it).
+    """
+    async with db.write() as session:
+        row = await _get_or_create(session, telegram_id)
+        row.last_seen = utcnow()
+        if source and not row.source:
+            row.source = source
+        first_language = row.language is None and language is not None
+        if first_language:
+            row.language = language
+        await session.flush()
+        return Profile.from_row(row), first_language
 
 
-async def set_language(session: AsyncSession, telegram_id: int, language: str) -> Profile:
+async def set_language(db: Database, telegram_id: int, language: str) -> Profile:
     """Store the person's chosen language."""
-    row = await _get_or_create(session, telegram_id)
-    row.language = language
-    row.last_seen = utcnow()
-    await session.flush()
-    return Profile.from_row(row)
+    async with db.write() as session:
+        row = await _get_or_create(session, telegram_id)
+        row.language = language
+        row.last_seen = utcnow()
+        await session.flush()
+        return Profile.from_row(row)
 
 
-async def set_audience(session: AsyncSession, telegram_id: int, audience: str) -> Profile:
+async def set_audience(db: Database, telegram_id: int, audience: str) -> Profile:
     """Store who the person is; only farmers keep a value chain."""
-    row = await _get_or_create(session, telegram_id)
-    row.audience = audience
-    if audience != "farmer":
-        row.value_chain = None
-    await session.flush()
-    return Profile.from_row(row)
+    async with db.write() as session:
+        row = await _get_or_create(session, telegram_id)
+        row.audience = audience
+        if audience != "farmer":
+            row.value_chain = None
+        await session.flush()
+        return Profile.from_row(row)
 
 
-async def set_value_chain(
-    session: AsyncSession, telegram_id: int, value_chain: str | None
-) -> Profile:
+async def set_value_chain(db: Database, telegram_id: int, value_chain: str | None) -> Profile:
     """Store the farmer's value chain (None for another one)."""
-    row = await _get_or_create(session, telegram_id)
-    row.audience = "farmer"
-    row.value_chain = value_chain
-    await session.flush()
-    return Profile.from_row(row)
+    async with db.write() as session:
+        row = await _get_or_create(session, telegram_id)
+        row.audience = "farmer"
+        row.value_chain = value_chain
+        await session.flush()
+        return Profile.from_row(row)

@@ -353,8 +353,7 @@ async def _settle(db: Database) -> int:
 
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
-        async with db.read() as session:
-            left = await outbox.pending_count(session)
+        left = await outbox.pending_count(db)
         if not left or time.monotonic() > deadline:
             return left
         await asyncio.sleep(0.05)
@@ -387,8 +386,7 @@ async def _link_staff(
             await feeder.feed(fake.text_update(telegram_id, "/start"))
             message_id, _data = _buttons(fake, telegram_id)
             await feeder.feed(fake.callback_update(telegram_id, message_id, "lang:ru"))
-            async with db.write() as session:
-                await staff.link_account(session, provider_id, telegram_id)
+            await staff.link_account(db, provider_id, telegram_id)
             locks[telegram_id] = asyncio.Lock()
     return locks
 
