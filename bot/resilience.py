@@ -15,10 +15,13 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 import httpx
-from telegram.error import NetworkError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,43 @@ def never_reached_telegram(error: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+class Verdict(StrEnum):
+    """What a failed send means for the message, whoever sent it (outbox or announcement)."""
+
+    RETRY_AFTER = "retry_after"  # 429: Telegram asks to wait `retry_after` seconds, then retry
+    GONE = "gone"  # 403: blocked by the person, account deleted, bot kicked: never deliverable
+    REFUSED = "refused"  # 400: this message is wrong (bad file id, bad markup): retry is futile
+    NOT_SENT = "not_sent"  # the request surely never reached Telegram: safe to send again
+    UNKNOWN = "unknown"  # the answer was lost after sending: the message may have arrived
+    OTHER = "other"  # any other Telegram error
+
+
+@dataclass(frozen=True)
+class SendFailure:
+    """A failed send, classified: the verdict, a short error for the records, and the wait."""
+
+    verdict: Verdict
+    error: str
+    retry_after: float = 0.0
+
+
+def classify_send_failure(exc: TelegramError) -> SendFailure:
+    """Classify a Telegram error raised by a send: the one ladder every sender uses."""
+    if isinstance(exc, RetryAfter):
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return SendFailure(Verdict.RETRY_AFTER, f"429 retry after {seconds}s", seconds)
+    if isinstance(exc, Forbidden):
+        return SendFailure(Verdict.GONE, exc.message)
+    if isinstance(exc, BadRequest):  # a subclass of NetworkError: ask before it
+        return SendFailure(Verdict.REFUSED, exc.message)
+    error = f"{type(exc).__name__}: {exc.message}"
+    if isinstance(exc, NetworkError):  # timeouts, broken connections, 5xx
+        verdict = Verdict.NOT_SENT if never_reached_telegram(exc) else Verdict.UNKNOWN
+        return SendFailure(verdict, error)
+    return SendFailure(Verdict.OTHER, error)
 
 
 class ResilientRequest(BaseRequest):

@@ -12,10 +12,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, assert_never
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.background import BackgroundLoop
@@ -24,7 +24,7 @@ from bot.domain import AUDIENCE_LABELS, NEWS_LABELS, VALUE_CHAIN_LABELS
 from bot.i18n import translator
 from bot.insight import number
 from bot.knowledge import AUDIENCES, LANGS, VALUE_CHAINS
-from bot.resilience import never_reached_telegram
+from bot.resilience import SendFailure, Verdict, classify_send_failure
 from bot.services import announcements
 from bot.services.announcements import AnnouncementError, AnnouncementView, Recipient, Segment
 from bot.services.subscriptions import TOPICS
@@ -419,35 +419,36 @@ class Broadcaster(BackgroundLoop):
             message = await self.application.bot.send_message(
                 recipient.chat_id, text, reply_markup=keyboard
             )
-        except RetryAfter as exc:
-            seconds = _seconds(exc.retry_after)
-            self.refused += 1
-            self.pacer.pause(seconds)
-            await announcements.mark_retry(
-                svc.db, delivery, error=f"429 retry after {seconds}s",
-                retry_at=svc.clock() + timedelta(seconds=seconds),
-            )  # fmt: skip
-        except Forbidden as exc:
-            await announcements.mark_blocked(svc.db, delivery, error=exc.message, now=svc.clock())
-        except BadRequest as exc:
-            log.warning("announcement delivery %s refused: %s", delivery, exc.message)
-            await announcements.mark_failed(svc.db, delivery, error=exc.message)
-        except NetworkError as exc:  # timeouts, broken connections, 5xx
-            error = f"{type(exc).__name__}: {exc.message}"
-            if never_reached_telegram(exc):
-                await announcements.mark_retry(
-                    svc.db, delivery, error=error, retry_at=svc.clock() + timedelta(seconds=5)
-                )
-            else:
-                log.warning("announcement delivery %s has an unknown outcome: %s", delivery, error)
-                await announcements.mark_unknown(svc.db, delivery, error=error)
         except TelegramError as exc:
-            await announcements.mark_failed(svc.db, delivery, error=f"{type(exc).__name__}")
+            await self._failed(delivery, classify_send_failure(exc))
         else:
             await announcements.mark_sent(
                 svc.db, delivery, message_id=message.message_id, now=svc.clock()
             )
         return 1
+
+    async def _failed(self, delivery: int, failure: SendFailure) -> None:
+        """Retry what surely did not arrive; record what is lost or unknown."""
+        svc, error = self.services, failure.error
+        match failure.verdict:
+            case Verdict.RETRY_AFTER:
+                self.refused += 1
+                self.pacer.pause(failure.retry_after)
+                retry_at = svc.clock() + timedelta(seconds=failure.retry_after)
+                await announcements.mark_retry(svc.db, delivery, error=error, retry_at=retry_at)
+            case Verdict.GONE:
+                await announcements.mark_blocked(svc.db, delivery, error=error, now=svc.clock())
+            case Verdict.REFUSED | Verdict.OTHER:
+                log.warning("announcement delivery %s refused: %s", delivery, error)
+                await announcements.mark_failed(svc.db, delivery, error=error)
+            case Verdict.NOT_SENT:
+                retry_at = svc.clock() + timedelta(seconds=5)
+                await announcements.mark_retry(svc.db, delivery, error=error, retry_at=retry_at)
+            case Verdict.UNKNOWN:  # sent twice would be worse than not at all: ask the manager
+                log.warning("announcement delivery %s has an unknown outcome: %s", delivery, error)
+                await announcements.mark_unknown(svc.db, delivery, error=error)
+            case _ as unreachable:
+                assert_never(unreachable)
 
     async def _show_progress(self, announcement_id: int, *, final: bool = False) -> None:
         now = self.monotonic()
@@ -465,10 +466,11 @@ class Broadcaster(BackgroundLoop):
                 chat_id=view.progress_chat_id,
                 message_id=view.progress_message_id,
             )
-        except RetryAfter as exc:
-            self.pacer.pause(_seconds(exc.retry_after))
         except TelegramError as exc:
-            log.debug("progress of announcement %s not shown: %s", announcement_id, exc)
+            failure = classify_send_failure(exc)
+            if failure.verdict is Verdict.RETRY_AFTER:
+                self.pacer.pause(failure.retry_after)
+            log.debug("progress of announcement %s not shown: %s", announcement_id, failure.error)
 
     async def _finish(self) -> None:
         svc = self.services
@@ -482,7 +484,3 @@ class Broadcaster(BackgroundLoop):
                 delivery = self.application.bot_data.get("delivery")
                 if delivery is not None:
                     delivery.wake()
-
-
-def _seconds(value: float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)

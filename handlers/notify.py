@@ -8,13 +8,14 @@ change; this module turns each into a message and sends it, with retries that ho
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, assert_never
 
 from babel.dates import format_datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.background import BackgroundLoop
@@ -22,7 +23,9 @@ from bot.container import Services
 from bot.domain import AUDIENCE_LABELS, VALUE_CHAIN_LABELS
 from bot.i18n import translator
 from bot.knowledge import KnowledgeBase
+from bot.resilience import SendFailure, Verdict, classify_send_failure
 from bot.services import outbox
+from bot.services.outbox import NotificationKind
 from handlers.announce import summary
 from handlers.render import LANGUAGE_NAMES, esc, home_button, label
 
@@ -153,170 +156,287 @@ def staff_buttons(case_id: int, lang: str) -> InlineKeyboardMarkup:
 
 
 def role_buttons(payload: dict[str, Any], lang: str, *, manager: bool) -> InlineKeyboardMarkup:
+    """The case buttons of a manager or of a provider's staff member."""
     if manager:
         return manager_buttons(payload["case_id"], lang, assigned=bool(payload.get("provider_id")))
     return staff_buttons(payload["case_id"], lang)
 
 
 def part_text(part: dict[str, Any]) -> str:
-    return part.get("text") or part.get("caption") or ""
+    """Return the words of a message part: its text or its caption."""
+    return str(part.get("text") or part.get("caption") or "")
+
+
+@dataclass(frozen=True)
+class Note:
+    """One notification being rendered: its values, its reader, and the reader's language."""
+
+    payload: dict[str, Any]
+    lang: str
+    services: Services
+    to_manager: bool
+
+    @property
+    def _(self) -> Callable[[str], str]:
+        """Translate into the reader's language."""
+        return translator(self.lang).gettext
+
+    @property
+    def number(self) -> str:
+        """The public number of the case the notification is about."""
+        return case_no(self.payload["case_id"]) if "case_id" in self.payload else ""
+
+    @property
+    def provider(self) -> str:
+        """The short name of the case's provider, or the OSS."""
+        return provider_name(self.services.kb, self.payload.get("provider_id"), self.lang)
+
+    def due(self) -> str:
+        """The case's deadline, in local time."""
+        return when(self.payload.get("due_at"), self.lang, self.services)
+
+    def card(self, heading: str = "📂") -> str:
+        """The case card under a heading."""
+        return case_card(self.payload, self.lang, self.services, heading)
+
+
+Renderer = Callable[[Note], Rendered]
+RENDERERS: dict[NotificationKind, Renderer] = {}
+
+
+def renders(kind: NotificationKind) -> Callable[[Renderer], Renderer]:
+    """Register the renderer of one notification kind (one per kind; see test_notifications)."""
+
+    def register(renderer: Renderer) -> Renderer:
+        assert kind not in RENDERERS, f"two renderers for {kind}"
+        RENDERERS[kind] = renderer
+        return renderer
+
+    return register
 
 
 def render(kind: str, payload: dict[str, Any], services: Services, chat_id: int) -> Rendered:
-    """Turn one notification into the message its reader sees."""
+    """Turn one notification into the message its reader sees (ValueError: unknown kind)."""
+    renderer = RENDERERS[NotificationKind(kind)]
     lang = payload.get("lang") or services.settings.default_language
-    tr = translator(lang)
-    _ = tr.gettext
-    kb = services.kb
-    manager = chat_id in services.settings.manager_ids
-    number = case_no(payload["case_id"]) if "case_id" in payload else ""
-    provider = provider_name(kb, payload.get("provider_id"), lang)
-    if kind == "case_received":
-        who = provider if payload.get("provider_id") else _("the OSS manager")
-        text = "\n\n".join(
-            (
-                "✅ "
-                + _("Your question has been sent. Your case number is <b>{number}</b>.").format(
-                    number=number
-                ),
-                _(
-                    "What happens next: {who} will answer you here, in this chat, usually by "
-                    "{due}. You will get a message. Quote your case number if you call or visit "
-                    "the OSS."
-                ).format(who=esc(who), due=when(payload.get("due_at"), lang, services)),
-            )
+    return renderer(Note(payload, lang, services, chat_id in services.settings.manager_ids))
+
+
+@renders(NotificationKind.CASE_RECEIVED)
+def _case_received(note: Note) -> Rendered:
+    _ = note._
+    who = note.provider if note.payload.get("provider_id") else _("the OSS manager")
+    text = "\n\n".join(
+        (
+            "✅ "
+            + _("Your question has been sent. Your case number is <b>{number}</b>.").format(
+                number=note.number
+            ),
+            _(
+                "What happens next: {who} will answer you here, in this chat, usually by "
+                "{due}. You will get a message. Quote your case number if you call or visit "
+                "the OSS."
+            ).format(who=esc(who), due=note.due()),
         )
-        return Rendered(text, InlineKeyboardMarkup([[home_button(_)]]))
-    if kind == "case_new":
-        text = case_card(payload, lang, services, "🆕 " + _("New case"))
-        return Rendered(text, role_buttons(payload, lang, manager=True))
-    if kind == "case_assigned":
-        text = case_card(payload, lang, services, "📥 " + _("Case for you"))
-        return Rendered(text, staff_buttons(payload["case_id"], lang))
-    if kind == "case_file":
-        caption = _("File for case {number}").format(number=number)
-        if payload.get("caption"):
-            caption += "\n" + esc(payload["caption"])
-        return Rendered(caption, None, payload["type"], payload["file_id"])
-    if kind == "case_moved_away":
-        text = "🔁 " + _(
+    )
+    return Rendered(text, InlineKeyboardMarkup([[home_button(_)]]))
+
+
+@renders(NotificationKind.CASE_NEW)
+def _case_new(note: Note) -> Rendered:
+    text = note.card("🆕 " + note._("New case"))
+    return Rendered(text, role_buttons(note.payload, note.lang, manager=True))
+
+
+@renders(NotificationKind.CASE_ASSIGNED)
+def _case_assigned(note: Note) -> Rendered:
+    text = note.card("📥 " + note._("Case for you"))
+    return Rendered(text, staff_buttons(note.payload["case_id"], note.lang))
+
+
+@renders(NotificationKind.CASE_FILE)
+def _case_file(note: Note) -> Rendered:
+    caption = note._("File for case {number}").format(number=note.number)
+    if note.payload.get("caption"):
+        caption += "\n" + esc(note.payload["caption"])
+    return Rendered(caption, None, note.payload["type"], note.payload["file_id"])
+
+
+@renders(NotificationKind.CASE_MOVED_AWAY)
+def _case_moved_away(note: Note) -> Rendered:
+    return Rendered(
+        "🔁 "
+        + note._(
             "Case {number} was given to another provider. You do not need to answer it."
-        ).format(number=number)
-        return Rendered(text)
-    if kind == "staff_linked":
-        text = "✅ " + _("{name} now answers cases for {provider}.").format(
-            name=esc(payload["name"]), provider=esc(provider)
+        ).format(number=note.number)
+    )
+
+
+@renders(NotificationKind.STAFF_LINKED)
+def _staff_linked(note: Note) -> Rendered:
+    return Rendered(
+        "✅ "
+        + note._("{name} now answers cases for {provider}.").format(
+            name=esc(note.payload["name"]), provider=esc(note.provider)
         )
-        return Rendered(text)
-    if kind == "provider_message":
-        part = payload["part"]
-        heading = "💬 " + _("Answer to your question {number} from {provider}:").format(
-            number=number, provider=esc(provider)
-        )
-        keyboard = InlineKeyboardMarkup(
+    )
+
+
+@renders(NotificationKind.PROVIDER_MESSAGE)
+def _provider_message(note: Note) -> Rendered:
+    _ = note._
+    part = note.payload["part"]
+    heading = "💬 " + _("Answer to your question {number} from {provider}:").format(
+        number=note.number, provider=esc(note.provider)
+    )
+    keyboard = InlineKeyboardMarkup(
+        [
+            [Button("↩️ " + _("Write back"), callback_data=f"cr:{note.payload['case_id']}")],
+            [home_button(_)],
+        ]
+    )
+    body = esc(part_text(part))
+    text = f"{heading}\n\n{body}" if body else heading
+    return Rendered(text, keyboard, _file_type(part), part.get("file_id"))
+
+
+@renders(NotificationKind.CLIENT_MESSAGE)
+def _client_message(note: Note) -> Rendered:
+    part = note.payload["part"]
+    heading = "💬 " + note._("The client writes on case {number}:").format(number=note.number)
+    body = esc(part_text(part))
+    text = f"{heading}\n\n{body}" if body else heading
+    keyboard = staff_buttons(note.payload["case_id"], note.lang)
+    return Rendered(text, keyboard, _file_type(part), part.get("file_id"))
+
+
+@renders(NotificationKind.CASE_RETURNED)
+def _case_returned(note: Note) -> Rendered:
+    by = provider_name(note.services.kb, note.payload.get("by_provider"), note.lang)
+    text = "🔙 " + note._("{provider} returned case {number} to the OSS.").format(
+        provider=esc(by), number=note.number
+    )
+    text += "\n\n" + note.card()
+    return Rendered(text, role_buttons(note.payload, note.lang, manager=True))
+
+
+@renders(NotificationKind.ASK_SOLVED)
+def _ask_solved(note: Note) -> Rendered:
+    _ = note._
+    text = "✅ " + _(
+        "{provider} marked your question {number} as resolved. Did this solve your problem?"
+    ).format(provider=esc(note.provider), number=note.number)
+    case_id = note.payload["case_id"]
+    keyboard = InlineKeyboardMarkup(
+        [
             [
-                [Button("↩️ " + _("Write back"), callback_data=f"cr:{payload['case_id']}")],
-                [home_button(_)],
+                Button("👍 " + _("Yes, solved"), callback_data=f"ok:{case_id}:y"),
+                Button("👎 " + _("No"), callback_data=f"ok:{case_id}:n"),
             ]
-        )
-        body = esc(part_text(part))
-        text = f"{heading}\n\n{body}" if body else heading
-        return Rendered(text, keyboard, _file_type(part), part.get("file_id"))
-    if kind == "client_message":
-        part = payload["part"]
-        heading = "💬 " + _("The client writes on case {number}:").format(number=number)
-        body = esc(part_text(part))
-        text = f"{heading}\n\n{body}" if body else heading
-        return Rendered(
-            text, staff_buttons(payload["case_id"], lang), _file_type(part), part.get("file_id")
-        )
-    if kind == "case_returned":
-        text = "🔙 " + _("{provider} returned case {number} to the OSS.").format(
-            provider=esc(provider_name(kb, payload.get("by_provider"), lang)), number=number
-        )
-        text += "\n\n" + case_card(payload, lang, services, "📂")
-        return Rendered(text, role_buttons(payload, lang, manager=True))
-    if kind == "ask_solved":
-        text = "✅ " + _(
-            "{provider} marked your question {number} as resolved. Did this solve your problem?"
-        ).format(provider=esc(provider), number=number)
-        case_id = payload["case_id"]
-        keyboard = InlineKeyboardMarkup(
+        ]
+    )
+    return Rendered(text, keyboard)
+
+
+@renders(NotificationKind.ASK_RATING)
+def _ask_rating(note: Note) -> Rendered:
+    _ = note._
+    text = "🙏 " + _("Thank you! How would you rate the help with question {number}?").format(
+        number=note.number
+    )
+    text += "\n" + _("1 is bad, 5 is excellent.")
+    case_id = note.payload["case_id"]
+    stars = [Button(f"{n} ⭐", callback_data=f"rt:{case_id}:{n}") for n in range(1, 6)]
+    return Rendered(text, InlineKeyboardMarkup([stars[:3], stars[3:]]))
+
+
+@renders(NotificationKind.CASE_REOPENED)
+def _case_reopened(note: Note) -> Rendered:
+    text = "↩️ " + note._("The client says case {number} is not solved. It is open again.").format(
+        number=note.number
+    )
+    text += "\n\n" + note.card()
+    return Rendered(text, role_buttons(note.payload, note.lang, manager=note.to_manager))
+
+
+@renders(NotificationKind.CASE_CLOSED)
+def _case_closed(note: Note) -> Rendered:
+    _ = note._
+    text = "📁 " + _(
+        "Your question {number} was closed by the OSS. If you still need help, you can "
+        "ask again from the menu."
+    ).format(number=note.number)
+    return Rendered(text, InlineKeyboardMarkup([[home_button(_)]]))
+
+
+@renders(NotificationKind.REMINDER)
+def _reminder(note: Note) -> Rendered:
+    text = "⏰ " + note._("Reminder: case {number} should be answered by {due}.").format(
+        number=note.number, due=note.due()
+    )
+    text += "\n\n" + note.card()
+    return Rendered(text, staff_buttons(note.payload["case_id"], note.lang))
+
+
+@renders(NotificationKind.OVERDUE)
+def _overdue(note: Note) -> Rendered:
+    text = "⚠️ " + note._("Case {number} is overdue: nobody has answered it in time.").format(
+        number=note.number
+    )
+    text += "\n\n" + note.card()
+    return Rendered(text, role_buttons(note.payload, note.lang, manager=True))
+
+
+@renders(NotificationKind.FOLLOW_UP)
+def _follow_up(note: Note) -> Rendered:
+    _ = note._
+    text = "👋 " + _(
+        "Some days ago your question {number} was passed to {provider}. "
+        "Did you get the service you needed?"
+    ).format(number=note.number, provider=esc(note.provider))
+    case_id = note.payload["case_id"]
+    keyboard = InlineKeyboardMarkup(
+        [
             [
-                [
-                    Button("👍 " + _("Yes, solved"), callback_data=f"ok:{case_id}:y"),
-                    Button("👎 " + _("No"), callback_data=f"ok:{case_id}:n"),
-                ]
-            ]
-        )
-        return Rendered(text, keyboard)
-    if kind == "ask_rating":
-        text = "🙏 " + _("Thank you! How would you rate the help with question {number}?").format(
-            number=number
-        )
-        text += "\n" + _("1 is bad, 5 is excellent.")
-        case_id = payload["case_id"]
-        stars = [Button(f"{n} ⭐", callback_data=f"rt:{case_id}:{n}") for n in range(1, 6)]
-        return Rendered(text, InlineKeyboardMarkup([stars[:3], stars[3:]]))
-    if kind == "case_reopened":
-        text = "↩️ " + _("The client says case {number} is not solved. It is open again.").format(
-            number=number
-        )
-        text += "\n\n" + case_card(payload, lang, services, "📂")
-        return Rendered(text, role_buttons(payload, lang, manager=manager))
-    if kind == "case_closed":
-        text = "📁 " + _(
-            "Your question {number} was closed by the OSS. If you still need help, you can "
-            "ask again from the menu."
-        ).format(number=number)
-        return Rendered(text, InlineKeyboardMarkup([[home_button(_)]]))
-    if kind == "reminder":
-        text = "⏰ " + _("Reminder: case {number} should be answered by {due}.").format(
-            number=number, due=when(payload.get("due_at"), lang, services)
-        )
-        text += "\n\n" + case_card(payload, lang, services, "📂")
-        return Rendered(text, staff_buttons(payload["case_id"], lang))
-    if kind == "overdue":
-        text = "⚠️ " + _("Case {number} is overdue: nobody has answered it in time.").format(
-            number=number
-        )
-        text += "\n\n" + case_card(payload, lang, services, "📂")
-        return Rendered(text, role_buttons(payload, lang, manager=True))
-    if kind == "follow_up":
-        text = "👋 " + _(
-            "Some days ago your question {number} was passed to {provider}. "
-            "Did you get the service you needed?"
-        ).format(number=number, provider=esc(provider))
-        case_id = payload["case_id"]
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    Button("✅ " + _("Yes"), callback_data=f"fu:{case_id}:yes"),
-                    Button("❌ " + _("No"), callback_data=f"fu:{case_id}:no"),
-                ],
-                [Button("⏳ " + _("Still waiting"), callback_data=f"fu:{case_id}:waiting")],
-            ]
-        )
-        return Rendered(text, keyboard)
-    if kind == "follow_up_no":
-        text = "❌ " + _("The client of case {number} says they did not get the service.").format(
-            number=number
-        )
-        text += "\n\n" + case_card(payload, lang, services, "📂")
-        return Rendered(text, role_buttons(payload, lang, manager=True))
-    if kind == "case_withdrawn":
-        text = "🗑 " + _(
+                Button("✅ " + _("Yes"), callback_data=f"fu:{case_id}:yes"),
+                Button("❌ " + _("No"), callback_data=f"fu:{case_id}:no"),
+            ],
+            [Button("⏳ " + _("Still waiting"), callback_data=f"fu:{case_id}:waiting")],
+        ]
+    )
+    return Rendered(text, keyboard)
+
+
+@renders(NotificationKind.FOLLOW_UP_NO)
+def _follow_up_no(note: Note) -> Rendered:
+    text = "❌ " + note._("The client of case {number} says they did not get the service.").format(
+        number=note.number
+    )
+    text += "\n\n" + note.card()
+    return Rendered(text, role_buttons(note.payload, note.lang, manager=True))
+
+
+@renders(NotificationKind.CASE_WITHDRAWN)
+def _case_withdrawn(note: Note) -> Rendered:
+    return Rendered(
+        "🗑 "
+        + note._(
             "Case {number} was withdrawn: the client erased their data. Nothing more to do."
-        ).format(number=number)
-        return Rendered(text)
-    if kind == "digest":
-        return Rendered(
-            digest_text(payload, lang, services),
-            InlineKeyboardMarkup([[Button("📋 " + _("Open cases"), callback_data="cl:0")]]),
-        )
-    if kind == "announce_done":
-        return Rendered(*summary(payload, lang))
-    raise ValueError(f"unknown notification kind {kind!r}")
+        ).format(number=note.number)
+    )
+
+
+@renders(NotificationKind.DIGEST)
+def _digest(note: Note) -> Rendered:
+    button = Button("📋 " + note._("Open cases"), callback_data="cl:0")
+    return Rendered(
+        digest_text(note.payload, note.lang, note.services), InlineKeyboardMarkup([[button]])
+    )
+
+
+@renders(NotificationKind.ANNOUNCE_DONE)
+def _announce_done(note: Note) -> Rendered:
+    return Rendered(*summary(note.payload, note.lang))
 
 
 def digest_text(payload: dict[str, Any], lang: str, services: Services) -> str:
@@ -410,18 +530,8 @@ async def _deliver_one(
     try:
         rendered = render(item.kind, item.payload, services, item.chat_id)
         message = await send_rendered(application, item.chat_id, rendered)
-    except RetryAfter as exc:
-        wait = exc.retry_after
-        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-        await _retry(services, item, f"429 retry after {seconds}s", seconds + 0.5)
-    except Forbidden as exc:
-        log.info("notification %s to %s given up: %s", item.id, item.chat_id, exc.message)
-        await _give_up(services, item, exc.message)
-    except BadRequest as exc:
-        log.error("notification %s (%s) refused by Telegram: %s", item.id, item.kind, exc.message)
-        await _give_up(services, item, exc.message)
-    except TelegramError as exc:  # network errors, timeouts, 5xx
-        await _retry(services, item, f"{type(exc).__name__}: {exc}", min(2**item.attempts, 300))
+    except TelegramError as exc:
+        await _failed(services, item, classify_send_failure(exc))
     except (KeyError, ValueError) as exc:
         log.exception("notification %s (%s) cannot be rendered", item.id, item.kind)
         await _give_up(services, item, repr(exc))
@@ -429,6 +539,26 @@ async def _deliver_one(
         await outbox.mark_sent(
             services.db, item.id, message_id=message.message_id, now=services.clock()
         )
+
+
+async def _failed(services: Services, item: outbox.Notification, failure: SendFailure) -> None:
+    """Retry what may still arrive; give up what never will."""
+    match failure.verdict:
+        case Verdict.RETRY_AFTER:
+            await _retry(services, item, failure.error, failure.retry_after + 0.5)
+        case Verdict.GONE:
+            log.info("notification %s to %s given up: %s", item.id, item.chat_id, failure.error)
+            await _give_up(services, item, failure.error)
+        case Verdict.REFUSED:
+            log.error(
+                "notification %s (%s) refused by Telegram: %s", item.id, item.kind, failure.error
+            )
+            await _give_up(services, item, failure.error)
+        case Verdict.NOT_SENT | Verdict.UNKNOWN | Verdict.OTHER:
+            # A notification that may have arrived is sent again: better twice than never.
+            await _retry(services, item, failure.error, min(2**item.attempts, 300))
+        case _ as unreachable:
+            assert_never(unreachable)
 
 
 async def _give_up(services: Services, item: outbox.Notification, error: str) -> None:

@@ -402,7 +402,7 @@ async def finish_if_done(
         await outbox.enqueue(
             session,
             announcement.created_by,
-            "announce_done",
+            outbox.NotificationKind.ANNOUNCE_DONE,
             {
                 "announcement_id": announcement.id,
                 "lang": view.creator_language or default_language,

@@ -21,6 +21,7 @@ from bot.db import Database
 from bot.knowledge import KnowledgeBase
 from bot.models import Case, CaseEvent, Conversation, Person, StaffAccount, StaffInvite
 from bot.services import outbox
+from bot.services.outbox import NotificationKind
 from bot.services.worktime import WorkingHours
 
 log = logging.getLogger(__name__)
@@ -276,9 +277,9 @@ class CaseDesk:
             view = await _view(session, case)
             # The client's confirmation goes through the outbox too: it is owed exactly once,
             # even if the bot stops right after this commit.
-            await self._notify(session, client_id, "case_received", view, now)
+            await self._notify(session, client_id, NotificationKind.CASE_RECEIVED, view, now)
             for manager in sorted(self.manager_ids):
-                await self._notify(session, manager, "case_new", view, now)
+                await self._notify(session, manager, NotificationKind.CASE_NEW, view, now)
             return view
 
     # ---- the manager ------------------------------------------------------------------------
@@ -301,7 +302,11 @@ class CaseDesk:
                 old = await session.get(StaffAccount, previous)
                 if old is not None:
                     await self._notify(
-                        session, old.telegram_id, "case_moved_away", await _view(session, case), now
+                        session,
+                        old.telegram_id,
+                        NotificationKind.CASE_MOVED_AWAY,
+                        await _view(session, case),
+                        now,
                     )
             case.due_at = self.hours.add(now, self.due_hours)
             case.reminded_at = case.overdue_at = None
@@ -322,7 +327,9 @@ class CaseDesk:
             await _end_conversations(session, case.id)
             view = await _view(session, case)
             if view.client_telegram_id is not None:
-                await self._notify(session, view.client_telegram_id, "case_closed", view, now)
+                await self._notify(
+                    session, view.client_telegram_id, NotificationKind.CASE_CLOSED, view, now
+                )
             return view
 
     async def open_cases(self, actor: Actor) -> list[CaseView]:
@@ -399,7 +406,7 @@ class CaseDesk:
                 await outbox.enqueue(
                     session,
                     manager,
-                    "staff_linked",
+                    NotificationKind.STAFF_LINKED,
                     {
                         "lang": await language_of(session, manager, self.default_language),
                         "provider_id": invite.provider_id,
@@ -451,7 +458,7 @@ class CaseDesk:
                 await outbox.enqueue(
                     session,
                     manager,
-                    "digest",
+                    NotificationKind.DIGEST,
                     {**payload, "lang": lang},
                     dedup_key=f"digest:{local.date().isoformat()}:{manager}",
                     now=now,
@@ -500,7 +507,12 @@ class CaseDesk:
                 view = await _view(session, case)
                 if view.client_telegram_id is not None:
                     await self._notify(
-                        session, view.client_telegram_id, "provider_message", view, now, part=part
+                        session,
+                        view.client_telegram_id,
+                        NotificationKind.PROVIDER_MESSAGE,
+                        view,
+                        now,
+                        part=part,
                     )
             else:
                 await _require_client(session, actor, case)
@@ -517,7 +529,9 @@ class CaseDesk:
                     else sorted(self.manager_ids)
                 )
                 for reader in readers:
-                    await self._notify(session, reader, "client_message", view, now, part=part)
+                    await self._notify(
+                        session, reader, NotificationKind.CLIENT_MESSAGE, view, now, part=part
+                    )
             await _end_conversation_of(session, actor.telegram_id)
             return view
 
@@ -540,7 +554,12 @@ class CaseDesk:
             view = await _view(session, case)
             for manager in sorted(self.manager_ids):
                 await self._notify(
-                    session, manager, "case_returned", view, now, by_provider=actor.provider_id
+                    session,
+                    manager,
+                    NotificationKind.CASE_RETURNED,
+                    view,
+                    now,
+                    by_provider=actor.provider_id,
                 )
             return view
 
@@ -563,7 +582,7 @@ class CaseDesk:
                 await self._notify(
                     session,
                     view.client_telegram_id,
-                    "ask_solved",
+                    NotificationKind.ASK_SOLVED,
                     view,
                     now,
                     dedup=f"ask_solved:{case.id}:{now.isoformat()}",
@@ -585,7 +604,7 @@ class CaseDesk:
                     await self._notify(
                         session,
                         actor.telegram_id,
-                        "ask_rating",
+                        NotificationKind.ASK_RATING,
                         view,
                         now,
                         dedup=f"ask_rating:{case.id}",
@@ -601,7 +620,7 @@ class CaseDesk:
             if view.assignee_telegram_id is not None:
                 recipients.add(view.assignee_telegram_id)
             for recipient in sorted(recipients):
-                await self._notify(session, recipient, "case_reopened", view, now)
+                await self._notify(session, recipient, NotificationKind.CASE_REOPENED, view, now)
             return view
 
     async def rate(self, actor: Actor, case_id: int, stars: int) -> CaseView:
@@ -635,7 +654,7 @@ class CaseDesk:
             view = await _view(session, case)
             if answer == "no":
                 for manager in sorted(self.manager_ids):
-                    await self._notify(session, manager, "follow_up_no", view, now)
+                    await self._notify(session, manager, NotificationKind.FOLLOW_UP_NO, view, now)
             return view
 
     # ---- time passing -----------------------------------------------------------------------
@@ -660,7 +679,7 @@ class CaseDesk:
                         await self._notify(
                             session,
                             manager,
-                            "overdue",
+                            NotificationKind.OVERDUE,
                             view,
                             now,
                             dedup=f"overdue:{case.id}:{case.due_at.isoformat()}:{manager}",
@@ -677,7 +696,7 @@ class CaseDesk:
                         await self._notify(
                             session,
                             view.assignee_telegram_id,
-                            "reminder",
+                            NotificationKind.REMINDER,
                             view,
                             now,
                             dedup=f"remind:{case.id}:{case.due_at.isoformat()}",
@@ -699,7 +718,7 @@ class CaseDesk:
                     await self._notify(
                         session,
                         view.client_telegram_id,
-                        "follow_up",
+                        NotificationKind.FOLLOW_UP,
                         view,
                         now,
                         dedup=f"follow_up:{case.id}:{case.followup_count}",
@@ -719,12 +738,12 @@ class CaseDesk:
             case.status = "assigned" if case.status == "new" else "reopened"
         _event(session, case, actor, "assigned", now, provider_id=staff.provider_id)
         view = await _view(session, case)
-        await self._notify(session, staff.telegram_id, "case_assigned", view, now)
+        await self._notify(session, staff.telegram_id, NotificationKind.CASE_ASSIGNED, view, now)
         for attachment in view.attachments:
             await outbox.enqueue(
                 session,
                 staff.telegram_id,
-                "case_file",
+                NotificationKind.CASE_FILE,
                 {
                     "case_id": case.id,
                     **attachment,
@@ -737,7 +756,7 @@ class CaseDesk:
         self,
         session: AsyncSession,
         chat_id: int,
-        kind: str,
+        kind: NotificationKind,
         view: CaseView,
         now: datetime,
         *,

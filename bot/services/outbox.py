@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select, update
@@ -27,13 +28,41 @@ from bot.models import OutboxMessage
 CLAIM_FOR = timedelta(seconds=60)
 
 
+class NotificationKind(StrEnum):
+    """What a notification tells its reader; each kind has one renderer in `handlers.notify`.
+
+    The values are stored in the outbox: rename a member freely, never its value.
+    """
+
+    CASE_RECEIVED = "case_received"  # to the client: their question was sent
+    CASE_NEW = "case_new"  # to the managers: a new case
+    CASE_ASSIGNED = "case_assigned"  # to a staff member: a case for you
+    CASE_FILE = "case_file"  # to a staff member: one file of the case
+    CASE_MOVED_AWAY = "case_moved_away"  # to a staff member: the case went to another provider
+    STAFF_LINKED = "staff_linked"  # to the managers: a staff account was linked
+    PROVIDER_MESSAGE = "provider_message"  # to the client: the answer
+    CLIENT_MESSAGE = "client_message"  # to the staff member or managers: the client writes
+    CASE_RETURNED = "case_returned"  # to the managers: a provider returned the case
+    ASK_SOLVED = "ask_solved"  # to the client: resolved, did it solve your problem?
+    ASK_RATING = "ask_rating"  # to the client: how would you rate the help?
+    CASE_REOPENED = "case_reopened"  # to the staff member and managers: not solved after all
+    CASE_CLOSED = "case_closed"  # to the client: the OSS closed the case
+    REMINDER = "reminder"  # to the staff member: the deadline is near
+    OVERDUE = "overdue"  # to the managers: the deadline passed
+    FOLLOW_UP = "follow_up"  # to the client: did you get the service?
+    FOLLOW_UP_NO = "follow_up_no"  # to the managers: the client did not get it
+    CASE_WITHDRAWN = "case_withdrawn"  # to the staff member and managers: the client erased data
+    DIGEST = "digest"  # to the managers: the morning summary
+    ANNOUNCE_DONE = "announce_done"  # to the announcement's author: it was sent
+
+
 @dataclass(frozen=True)
 class Notification:
     """One message to deliver: to whom, what kind, and the values to render it with."""
 
     id: int
     chat_id: int
-    kind: str
+    kind: str  # a NotificationKind's value, unless written by another version of the bot
     payload: dict[str, Any]
     attempts: int
 
@@ -41,7 +70,7 @@ class Notification:
 async def enqueue(
     session: AsyncSession,
     chat_id: int,
-    kind: str,
+    kind: NotificationKind,
     payload: dict[str, Any],
     *,
     dedup_key: str | None = None,
@@ -50,7 +79,7 @@ async def enqueue(
     """Add a notification; a second one with the same `dedup_key` is silently dropped."""
     values = {
         "chat_id": chat_id,
-        "kind": kind,
+        "kind": kind.value,
         "payload": payload,
         "dedup_key": dedup_key,
         "created_at": now,

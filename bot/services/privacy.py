@@ -26,6 +26,7 @@ from bot.models import (
 )
 from bot.services import outbox
 from bot.services.cases import OPEN, language_of
+from bot.services.outbox import NotificationKind
 from bot.services.people import Profile
 
 log = logging.getLogger(__name__)
@@ -158,7 +159,9 @@ async def forget(
                 for recipient in sorted(recipients):
                     lang = await language_of(session, recipient, default_language)
                     payload = {"case_id": case.id, "lang": lang}
-                    await outbox.enqueue(session, recipient, "case_withdrawn", payload, now=now)
+                    await outbox.enqueue(
+                        session, recipient, NotificationKind.CASE_WITHDRAWN, payload, now=now
+                    )
         await _scrub_cases(session, cases, now)
         # Nothing more goes to the person: their chat id is about to disappear.
         pending = await session.scalars(
