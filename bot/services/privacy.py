@@ -25,7 +25,8 @@ from bot.models import (
     Subscription,
 )
 from bot.services import outbox
-from bot.services.cases import OPEN, language_of
+from bot.services.cases import OPEN, CaseStatus, language_of
+from bot.services.cases.status import move
 from bot.services.outbox import NotificationKind
 from bot.services.people import Profile
 
@@ -140,7 +141,7 @@ async def forget(
         for case in cases:
             if case.status in OPEN:
                 withdrawn.append(case.id)
-                case.status = "closed"
+                move(case, CaseStatus.CLOSED)
                 case.closed_at = now
                 session.add(
                     CaseEvent(
@@ -192,7 +193,7 @@ async def apply_retention(db: Database, *, now: datetime, days: int) -> int:
         cases = list(
             await session.scalars(
                 select(Case).where(
-                    Case.status.in_(("resolved", "closed")),
+                    Case.status.in_((CaseStatus.RESOLVED, CaseStatus.CLOSED)),
                     Case.updated_at < cutoff,
                     (Case.question.is_not(None)) | (Case.phone.is_not(None)),
                 )

@@ -21,13 +21,13 @@ from sqlalchemy import select
 from bot.db import Database
 from bot.knowledge import AUDIENCES, LANGS, VALUE_CHAINS
 from bot.models import Announcement, AnnouncementDelivery, Case, CaseEvent, Person
-from bot.services.cases import OPEN, PROVIDERS_TURN
+from bot.services.cases import OPEN, PROVIDERS_TURN, CaseStatus
 from bot.services.gaps import Gaps, knowledge_gaps
 from bot.services.period import Period
 from bot.services.subscriptions import subscribers_by_topic
 
 Counts = tuple[tuple[str, int], ...]
-STATUSES = ("new", "assigned", "answered", "reopened", "resolved", "closed")
+STATUSES = tuple(status.value for status in CaseStatus)
 OUTCOMES = ("yes", "no", "waiting")
 # Safe fields of a case event's detail; the rest (message parts) may carry personal data.
 SAFE_DETAIL = ("provider_id", "stars", "answer", "entry_id", "suggested")
