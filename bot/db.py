@@ -19,6 +19,10 @@ How a Telegram update is handled exactly once (this module is the only one that 
 
 Telegram delivers at least once, `bot.serve` confirms an update only after step 3: together they
 make each update's change happen exactly once.
+
+Everything about it is here, behind those two methods and `write`: to write the record, the
+person and the change in one transaction with no read before (issue #17), step 1 can claim the
+update by inserting its id at once (the unique key refuses a redelivery) instead of reading.
 """
 
 from __future__ import annotations

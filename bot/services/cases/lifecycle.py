@@ -34,6 +34,7 @@ from bot.services.cases.status import ANSWERABLE, INITIAL, OPEN, CaseStatus, mov
 from bot.services.outbox import NotificationKind
 
 RATINGS = range(1, 6)
+RATEABLE = (CaseStatus.RESOLVED, CaseStatus.CLOSED)  # a client rates the help once it ended
 
 
 class Lifecycle(DeskBase):
@@ -227,7 +228,7 @@ class Lifecycle(DeskBase):
         async with self.db.write() as session:
             case = await load_case(session, case_id)
             await require_client(session, actor, case)
-            if case.rating is not None or case.status not in ("resolved", "closed"):
+            if case.rating is not None or case.status not in RATEABLE:
                 raise CaseError("bad_state", "already rated")
             case.rating = stars
             record(session, case, actor, "rated", now, stars=stars)
