@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, assert_never
 
 from babel.dates import format_datetime
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import InlineKeyboardMarkup, Message
 from telegram.error import TelegramError
 from telegram.ext import Application
 
@@ -28,10 +28,21 @@ from bot.services import outbox
 from bot.services.outbox import NotificationKind
 from handlers.announce import summary
 from handlers.render import LANGUAGE_NAMES, esc, home_button, label
+from handlers.routes import (
+    CaseHistory,
+    CaseList,
+    ChooseProvider,
+    CloseCase,
+    Confirm,
+    FollowUp,
+    ProviderAction,
+    Rate,
+    WriteBack,
+    button,
+)
 
 log = logging.getLogger(__name__)
 
-Button = InlineKeyboardButton
 BATCH = 20
 TEXT_LIMIT = 4000
 CAPTION_LIMIT = 1000
@@ -126,14 +137,14 @@ def manager_buttons(case_id: int, lang: str, *, assigned: bool) -> InlineKeyboar
     return InlineKeyboardMarkup(
         [
             [
-                Button(assign, callback_data=f"ca:{case_id}"),
-                Button("↩️ " + _("Reply"), callback_data=f"pr:{case_id}:r"),
+                button(assign, ChooseProvider(case_id)),
+                button("↩️ " + _("Reply"), ProviderAction(case_id, "r")),
             ],
             [
-                Button("✅ " + _("Resolved"), callback_data=f"pr:{case_id}:d"),
-                Button("📁 " + _("Close"), callback_data=f"cc:{case_id}"),
+                button("✅ " + _("Resolved"), ProviderAction(case_id, "d")),
+                button("📁 " + _("Close"), CloseCase(case_id)),
             ],
-            [Button("📄 " + _("History"), callback_data=f"cv:{case_id}")],
+            [button("📄 " + _("History"), CaseHistory(case_id))],
         ]
     )
 
@@ -144,12 +155,12 @@ def staff_buttons(case_id: int, lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                Button("↩️ " + _("Reply"), callback_data=f"pr:{case_id}:r"),
-                Button("✅ " + _("Resolved"), callback_data=f"pr:{case_id}:d"),
+                button("↩️ " + _("Reply"), ProviderAction(case_id, "r")),
+                button("✅ " + _("Resolved"), ProviderAction(case_id, "d")),
             ],
             [
-                Button("🔙 " + _("Return to the OSS"), callback_data=f"pr:{case_id}:x"),
-                Button("📄 " + _("History"), callback_data=f"cv:{case_id}"),
+                button("🔙 " + _("Return to the OSS"), ProviderAction(case_id, "x")),
+                button("📄 " + _("History"), CaseHistory(case_id)),
             ],
         ]
     )
@@ -291,7 +302,7 @@ def _provider_message(note: Note) -> Rendered:
     )
     keyboard = InlineKeyboardMarkup(
         [
-            [Button("↩️ " + _("Write back"), callback_data=f"cr:{note.payload['case_id']}")],
+            [button("↩️ " + _("Write back"), WriteBack(note.payload["case_id"]))],
             [home_button(_)],
         ]
     )
@@ -330,8 +341,8 @@ def _ask_solved(note: Note) -> Rendered:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                Button("👍 " + _("Yes, solved"), callback_data=f"ok:{case_id}:y"),
-                Button("👎 " + _("No"), callback_data=f"ok:{case_id}:n"),
+                button("👍 " + _("Yes, solved"), Confirm(case_id, solved=True)),
+                button("👎 " + _("No"), Confirm(case_id, solved=False)),
             ]
         ]
     )
@@ -346,7 +357,7 @@ def _ask_rating(note: Note) -> Rendered:
     )
     text += "\n" + _("1 is bad, 5 is excellent.")
     case_id = note.payload["case_id"]
-    stars = [Button(f"{n} ⭐", callback_data=f"rt:{case_id}:{n}") for n in range(1, 6)]
+    stars = [button(f"{n} ⭐", Rate(case_id, n)) for n in range(1, 6)]
     return Rendered(text, InlineKeyboardMarkup([stars[:3], stars[3:]]))
 
 
@@ -398,10 +409,10 @@ def _follow_up(note: Note) -> Rendered:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                Button("✅ " + _("Yes"), callback_data=f"fu:{case_id}:yes"),
-                Button("❌ " + _("No"), callback_data=f"fu:{case_id}:no"),
+                button("✅ " + _("Yes"), FollowUp(case_id, "yes")),
+                button("❌ " + _("No"), FollowUp(case_id, "no")),
             ],
-            [Button("⏳ " + _("Still waiting"), callback_data=f"fu:{case_id}:waiting")],
+            [button("⏳ " + _("Still waiting"), FollowUp(case_id, "waiting"))],
         ]
     )
     return Rendered(text, keyboard)
@@ -428,9 +439,9 @@ def _case_withdrawn(note: Note) -> Rendered:
 
 @renders(NotificationKind.DIGEST)
 def _digest(note: Note) -> Rendered:
-    button = Button("📋 " + note._("Open cases"), callback_data="cl:0")
+    open_cases = button("📋 " + note._("Open cases"), CaseList(0))
     return Rendered(
-        digest_text(note.payload, note.lang, note.services), InlineKeyboardMarkup([[button]])
+        digest_text(note.payload, note.lang, note.services), InlineKeyboardMarkup([[open_cases]])
     )
 
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.app import Services
+from bot.container import Services
 from bot.db import Database
 from bot.knowledge import KnowledgeHolder
 from bot.resilience import Verdict, classify_send_failure
