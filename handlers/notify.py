@@ -356,7 +356,9 @@ async def send_rendered(
             rendered.file_type, bot.send_document
         )
         markup = rendered.keyboard if caption is not None else None
-        message = await send(chat_id, rendered.file_id, caption=caption, reply_markup=markup)
+        message: Message = await send(
+            chat_id, rendered.file_id, caption=caption, reply_markup=markup
+        )
         if caption is not None:
             return message
     for number, chunk in enumerate(chunks, 1):

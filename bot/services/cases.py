@@ -812,9 +812,10 @@ async def _case(session: AsyncSession, case_id: int) -> Case:
 
 
 async def _staff(session: AsyncSession, telegram_id: int) -> StaffAccount | None:
-    return await session.scalar(
+    staff: StaffAccount | None = await session.scalar(
         select(StaffAccount).where(StaffAccount.telegram_id == telegram_id, StaffAccount.active)
     )
+    return staff
 
 
 async def _least_loaded_staff(session: AsyncSession, provider_id: str) -> StaffAccount | None:
@@ -824,12 +825,13 @@ async def _least_loaded_staff(session: AsyncSession, provider_id: str) -> StaffA
         .correlate(StaffAccount)
         .scalar_subquery()
     )
-    return await session.scalar(
+    staff: StaffAccount | None = await session.scalar(
         select(StaffAccount)
         .where(StaffAccount.provider_id == provider_id, StaffAccount.active)
         .order_by(load, StaffAccount.id)
         .limit(1)
     )
+    return staff
 
 
 async def _view(session: AsyncSession, case: Case) -> CaseView:

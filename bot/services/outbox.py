@@ -102,7 +102,7 @@ async def release_claims(session: AsyncSession) -> int:
         .where(OutboxMessage.claimed_until.is_not(None), OutboxMessage.sent_at.is_(None))
         .values(claimed_until=None)
     )
-    return int(result.rowcount or 0)
+    return int(getattr(result, "rowcount", 0) or 0)  # an UPDATE's result counts its rows
 
 
 async def mark_sent(
