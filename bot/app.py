@@ -17,6 +17,7 @@ from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackContext,
     ContextTypes,
@@ -151,7 +152,8 @@ def build_application(
     """
     settings = services.settings
     context_types = ContextTypes(context=BotContext)
-    builder = (
+    # Typed loosely on purpose: with a rate limiter the bot's type changes (ExtBot[int]).
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
         .token(settings.bot_token or "1:offline-demo-token-for-the-fake-transport")
         .base_url(settings.telegram_api_url)

@@ -106,7 +106,10 @@ def report_text(report: Report, lang: str, name: ProviderName) -> str:
     """Return the short report summary in HTML, to fit one Telegram message."""
     tr = translator(lang)
     _ = tr.gettext
-    n = lambda value: number(value, lang)  # noqa: E731
+
+    def n(value: float) -> str:
+        return number(value, lang)
+
     lines = [
         "📊 <b>" + _("Report: {period}").format(period=period_label(report.period, lang)) + "</b>",
         "",
@@ -241,9 +244,9 @@ def gaps_text(gaps: Gaps, lang: str, name: ProviderName, *, limit: int = 15) -> 
         ).format(count=number(gaps.searches_total, lang))
         + "</b>",
     ]
-    for gap in gaps.searches[:limit]:
+    for query in gaps.searches[:limit]:
         lines.append(
-            f"• {esc(gap.skeleton)} — {number(gap.count, lang)} ({' '.join(gap.languages)})"
+            f"• {esc(query.skeleton)} — {number(query.count, lang)} ({' '.join(query.languages)})"
         )
     lines += [
         "",

@@ -156,7 +156,7 @@ class ResilientRequest(BaseRequest):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _backoff(self, attempt: int) -> float:
-        return self.base_delay * (2 ** (attempt - 1)) * (0.75 + random.random() / 2)
+        return self.base_delay * (2.0 ** (attempt - 1)) * (0.75 + random.random() / 2)
 
 
 def _retry_after(payload: bytes) -> float | None:

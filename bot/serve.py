@@ -11,6 +11,7 @@ Telegram becomes exactly-once handling.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import json
 import logging
@@ -110,7 +111,7 @@ async def poll(application: AnyApplication, *, stop: asyncio.Event | None = None
                     processor.process_update(update, application.process_update(update))
                 )
                 in_hand[update.update_id] = task
-                task.add_done_callback(lambda _t, key=update.update_id: in_hand.pop(key, None))
+                task.add_done_callback(functools.partial(_forget, in_hand, update.update_id))
         if in_hand:
             await asyncio.gather(*in_hand.values(), return_exceptions=True)
         if newest >= 0:  # confirm what was handled before leaving
@@ -122,6 +123,11 @@ async def poll(application: AnyApplication, *, stop: asyncio.Event | None = None
         await _stop(application)
 
 
+def _forget(in_hand: dict[int, asyncio.Task[None]], update_id: int, _done: object) -> None:
+    """Drop a handled update from those in hand (a task's done callback)."""
+    in_hand.pop(update_id, None)
+
+
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
     try:
         await asyncio.wait_for(stop.wait(), seconds)
@@ -130,7 +136,7 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
 
 
 class _WebhookHandler(RequestHandler):
-    def initialize(self, bot_application: AnyApplication, secret: str) -> None:  # type: ignore[override]
+    def initialize(self, bot_application: AnyApplication, secret: str) -> None:
         self.bot_application = bot_application
         self.secret = secret
 

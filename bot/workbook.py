@@ -59,7 +59,8 @@ def summary_table(report: Report, lang: str, name: ProviderName) -> Table:
 def xlsx_bytes(tables: Sequence[Table]) -> bytes:
     """Write the tables as sheets of one workbook, headers bold and frozen."""
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    for default_sheet in workbook.worksheets:
+        workbook.remove(default_sheet)
     for table in tables:
         sheet = workbook.create_sheet(table.name[:31])
         sheet.append(list(table.columns))

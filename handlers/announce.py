@@ -32,7 +32,7 @@ from handlers.common import ack, show, user_id
 from handlers.context import BotContext
 from handlers.manager import is_manager
 from handlers.render import LANGUAGE_NAMES, Gettext, label
-from handlers.routes import ANY, Announcement, Unsubscribe, button
+from handlers.routes import ANY, Announcement, AnnounceStep, Unsubscribe, button
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def draft_screen(view: AnnouncementView, lang: str) -> tuple[str, InlineKeyboard
 
 
 def options_screen(
-    view: AnnouncementView, code: str, lang: str
+    view: AnnouncementView, code: AnnounceStep, lang: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The values one segment field can take, "any" first."""
     _ = translator(lang).gettext
@@ -165,7 +165,10 @@ def progress_text(view: AnnouncementView, lang: str) -> str:
 def summary(payload: dict[str, Any], lang: str) -> tuple[str, InlineKeyboardMarkup | None]:
     """The end of an announcement: how many got it, blocked the bot, failed, or are unknown."""
     _ = translator(lang).gettext
-    n = lambda key: number(payload.get(key, 0), lang)  # noqa: E731
+
+    def n(key: str) -> str:
+        return number(payload.get(key, 0), lang)
+
     lines = [
         "📢 <b>"
         + _("Announcement {number} is sent.").format(number=f"№{payload['announcement_id']}")
@@ -258,10 +261,10 @@ async def draft_button(update: Update, context: BotContext, press: Announcement)
             view = await announcements.set_segment(db, announcement_id, field, value)
             await ack(update)
             await show(update, context, *draft_screen(view, lang))
-        elif field is not None:
+        elif field is not None and press.step is not None:
             view = await announcements.get(db, announcement_id)
             await ack(update)
-            await show(update, context, *options_screen(view, action, lang))
+            await show(update, context, *options_screen(view, press.step, lang))
         elif action == "pv":
             view = await announcements.get(db, announcement_id)
             await ack(update)

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import functools
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar, get_args, get_type_hints
 
@@ -179,8 +178,17 @@ class _Layout:
     regex: re.Pattern[str]
 
 
-@functools.cache
+_LAYOUTS: dict[type[Callback], _Layout] = {}
+
+
 def _layout(cls: type[Callback]) -> _Layout:
+    """The fields and the pattern of a family, worked out once."""
+    if cls not in _LAYOUTS:
+        _LAYOUTS[cls] = _make_layout(cls)
+    return _LAYOUTS[cls]
+
+
+def _make_layout(cls: type[Callback]) -> _Layout:
     hints = get_type_hints(cls, include_extras=True)
     fields = []
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
@@ -409,7 +417,7 @@ async def allowed(role: Role, update: Update, context: BotContext) -> bool:
     return actor.role in ("staff", "manager")
 
 
-Handler = Callable[[Update, BotContext], Awaitable[None]]
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)

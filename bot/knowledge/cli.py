@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import yaml
 
@@ -17,6 +17,16 @@ from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import LANGS, KnowledgeError, Text
 
 QUERY_SET = Path(__file__).resolve().parents[2] / "tests" / "data" / "search_queries.yaml"
+
+
+class _EntryRow(TypedDict):
+    """One line of `oss-bot kb list` (one object of its --json)."""
+
+    id: str
+    audiences: list[str]
+    value_chains: list[str]
+    topic: str
+    title: dict[str, str]
 
 
 def _titles(text: Text) -> dict[str, str]:
@@ -58,7 +68,7 @@ def kb_list(directory: str | Path, *, as_json: bool) -> int:
     kb = _load(directory)
     if kb is None:
         return 1
-    rows = [
+    rows: list[_EntryRow] = [
         {
             "id": entry.id,
             "audiences": list(entry.audiences),

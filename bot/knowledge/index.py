@@ -145,7 +145,7 @@ class SearchIndex:
 
     def idf(self, df: float) -> float:
         """Return the BM25 inverse document frequency of a word found in `df` entries."""
-        return math.log(1 + (self._count - df + 0.5) / (df + 0.5)) ** self.config.idf_power
+        return math.pow(math.log(1 + (self._count - df + 0.5) / (df + 0.5)), self.config.idf_power)
 
     def _weigh(
         self, docs: list[dict[str, dict[str, list[str]]]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import logging
 import re
 from collections.abc import Callable, Collection, Mapping
@@ -253,8 +254,10 @@ def _parse_provider(raw: Any, where: str, errors: list[str]) -> Provider | None:
     contacts = Contacts()
     if "contacts" in raw:
         contacts = _parse_contacts(raw["contacts"], place) or contacts
-    if None in (pid, name, short_name, description) or not audiences or not topics:
+    if None in (name, short_name, description) or not audiences or not topics:
         return None
+    if not isinstance(pid, str):
+        return None  # the id check has reported it
     return Provider(
         id=pid,
         name=name,
@@ -315,7 +318,7 @@ def _parse_entry(
     chains = place.choices(raw.get("value_chains"), "value_chains", VALUE_CHAINS, required=False)
     entry_providers = _entry_providers(raw, place, providers)
     texts = {
-        key: _optional(raw, key, lambda v, f, limit=limit: place.text(v, f, limit=limit))
+        key: _optional(raw, key, functools.partial(place.text, limit=limit))
         for key, limit in (
             ("title", TITLE_MAX),
             ("summary", SUMMARY_MAX),
@@ -332,8 +335,8 @@ def _parse_entry(
     legal_basis = _optional(raw, "legal_basis", lambda v, f: _text_items(v, f, place)) or ()
     links = _optional(raw, "links", lambda v, f: _links(v, f, place)) or ()
     reviewed = _optional(raw, "reviewed", lambda v, f: place.date(v, f, today))
-    if len(errors) > count:
-        return None
+    if len(errors) > count or not isinstance(topic, str):
+        return None  # each problem was reported
     return Entry(
         id=raw["id"],
         topic=topic,
@@ -401,8 +404,8 @@ def _links(raw: Any, field: str, place: _Place) -> tuple[Link, ...] | None:
             place.error(name, "expected url: and title: beneath it")
             continue
         place.keys(item, _LINK_KEYS, (), prefix=f"{name}.")
-        url = _optional(item, "url", lambda v, f, n=name: place.url(v, f"{n}.{f}"))
-        title = _optional(item, "title", lambda v, f, n=name: place.text(v, f"{n}.{f}"))
+        url = place.url(item["url"], f"{name}.url") if "url" in item else None
+        title = place.text(item["title"], f"{name}.title") if "title" in item else None
         if url and title:
             links.append(Link(url=url, title=title))
     return tuple(links)

@@ -31,7 +31,8 @@ class Text:
 
     def get(self, lang: str) -> str:
         """Return the text in `lang`, or in Kazakh when `lang` is not one of ours."""
-        return getattr(self, lang) if lang in LANGS else getattr(self, FALLBACK_LANG)
+        text: str = getattr(self, lang if lang in LANGS else FALLBACK_LANG)
+        return text
 
     def all(self) -> tuple[str, str, str]:
         """Return the three texts in the order of `LANGS`."""
@@ -48,7 +49,8 @@ class TextList:
 
     def get(self, lang: str) -> tuple[str, ...]:
         """Return the items in `lang`, or in Kazakh when `lang` is not one of ours."""
-        return getattr(self, lang) if lang in LANGS else getattr(self, FALLBACK_LANG)
+        items: tuple[str, ...] = getattr(self, lang if lang in LANGS else FALLBACK_LANG)
+        return items
 
 
 @dataclass(frozen=True)

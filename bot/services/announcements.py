@@ -366,11 +366,12 @@ async def next_due(db: Database) -> datetime | None:
         else_=AnnouncementDelivery.next_attempt_at,
     )
     async with db.read() as session:
-        return await session.scalar(
+        due_at: datetime | None = await session.scalar(
             select(func.min(due))
             .join(Announcement, Announcement.id == AnnouncementDelivery.announcement_id)
             .where(Announcement.status == "sending", AnnouncementDelivery.status == "pending")
         )
+    return due_at
 
 
 async def in_progress(db: Database) -> list[AnnouncementView]:

@@ -259,7 +259,7 @@ async def export_tables(
         )
         person_rows.append((p.telegram_id if personal else number, *row))
 
-    case_columns = (
+    case_columns: tuple[str, ...] = (
         "case", "opened", "language", "audience", "value_chain", "topic", "entry", "provider",
         "status", "due", "first_answer", "hours_to_first_answer", "resolved",
         "hours_to_resolution", "closed", "rating", "follow_up_outcome", "attachments",

@@ -23,7 +23,8 @@ def _check(topic: str) -> None:
 
 
 async def _person_id(session: AsyncSession, telegram_id: int) -> int | None:
-    return await session.scalar(select(Person.id).where(Person.telegram_id == telegram_id))
+    person_id = await session.scalar(select(Person.id).where(Person.telegram_id == telegram_id))
+    return person_id
 
 
 async def topics_of(db: Database, telegram_id: int) -> frozenset[str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -620,6 +621,7 @@ async def seed_scale(
         provider_id = entry.providers[0] if entry and entry.providers else None
         if provider_id is None and rng.random() < 0.8:
             provider_id = rng.choice(list(staff_of))  # the manager assigned it
+        weights: dict[str, float]
         if age < timedelta(days=7):
             weights = {"new": 5, "assigned": 25, "answered": 25, "reopened": 2, "resolved": 38,
                        "closed": 5}  # fmt: skip
@@ -785,7 +787,9 @@ async def scale_of_data(
         for case_id in case_ids:
             await timed("open_cases_service", lambda: desk.open_cases(manager))
             await feeder.feed(fake.text_update(MANAGER_ID, "/cases"), timings["cases_list"])
-            await timed("case_with_history", lambda c=case_id: desk.case_with_history(manager, c))
+            await timed(
+                "case_with_history", functools.partial(desk.case_with_history, manager, case_id)
+            )
             await feeder.feed(
                 fake.text_update(MANAGER_ID, f"/case {case_id}"), timings["case_view"]
             )

@@ -587,9 +587,8 @@ class FakeTelegram:
         A reply keyboard (or its removal) belongs to the chat, not to the message: Telegram
         does not echo it back, and the fake keeps it in `reply_keyboards`.
         """
-        markup = params.get("reply_markup")
-        if isinstance(markup, str):
-            markup = json.loads(markup)
+        raw = params.get("reply_markup")
+        markup: JSONDict | None = json.loads(raw) if isinstance(raw, str) else raw
         if not markup:
             return None
         chat_id = _chat_of(params)
@@ -807,9 +806,9 @@ class FakeRequest(BaseRequest):
         params: JSONDict = {}
         if request_data is not None:
             params = json.loads(json.dumps(request_data.parameters))
-            for name, value in (request_data.multipart_data or {}).items():
-                params[name] = f"upload:{name}:{len(value[1]) if isinstance(value, tuple) else 0}"
-                if isinstance(value, tuple):
-                    self.fake.uploads.append(Upload(api_method, name, str(value[0]), value[1]))
+            for name, (filename, content, _mime) in (request_data.multipart_data or {}).items():
+                data = content if isinstance(content, bytes) else content.read()
+                params[name] = f"upload:{name}:{len(data)}"
+                self.fake.uploads.append(Upload(api_method, name, str(filename), data))
         status, body = await self.fake.call(api_method, params)
         return status, json.dumps(body).encode("utf-8")

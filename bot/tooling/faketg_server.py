@@ -48,7 +48,7 @@ def decode_params(fields: dict[str, str]) -> JSONDict:
 
 
 class _MethodHandler(RequestHandler):
-    def initialize(self, fake: FakeTelegram, lock: asyncio.Lock) -> None:  # type: ignore[override]
+    def initialize(self, fake: FakeTelegram, lock: asyncio.Lock) -> None:
         self.fake = fake
         self.lock = lock
 

@@ -55,8 +55,9 @@ class Screen:
                 kind = media
                 value = message[media]
                 file_id = (value[-1] if isinstance(value, list) else value)["file_id"]
-        text = message.get("text") or message.get("caption") or ""
-        return cls(message["message_id"], text, message.get("html", text), buttons, kind, file_id)
+        text: str = message.get("text") or message.get("caption") or ""
+        html: str = message.get("html", text)
+        return cls(message["message_id"], text, html, buttons, kind, file_id)
 
     @property
     def labels(self) -> list[str]:
