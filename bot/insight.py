@@ -246,7 +246,7 @@ def gaps_text(gaps: Gaps, lang: str, name: ProviderName, *, limit: int = 15) -> 
     ]
     for query in gaps.searches[:limit]:
         lines.append(
-            f"• {esc(query.skeleton)} — {number(query.count, lang)} ({' '.join(query.languages)})"
+            f"• {esc(query.text)} — {number(query.count, lang)} ({' '.join(query.languages)})"
         )
     lines += [
         "",
@@ -266,8 +266,9 @@ def gaps_text(gaps: Gaps, lang: str, name: ProviderName, *, limit: int = 15) -> 
     lines += [
         "",
         _(
-            "Searches are kept as a simplified spelling of their words, without who searched; "
-            "cases are counted without their questions."
+            "Searches are kept as typed, with numbers and names masked, and without who "
+            "searched; variants of one question count together. Cases are counted without "
+            "their questions."
         ),
     ]
     return "\n".join(lines)[:4000]

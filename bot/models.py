@@ -205,15 +205,18 @@ class Subscription(Base):
 class KnowledgeGap(Base):
     """How often, on one local day, people searched for something the knowledge base lacks.
 
-    Only the normalised skeleton of the query is kept (numbers masked), never who asked.
+    The words are kept as typed but masked (numbers, addresses and personal names, see
+    `bot.masking`), with their normalised skeleton that groups the variants of one question;
+    never who asked.
     """
 
     __tablename__ = "knowledge_gaps"
-    __table_args__ = (UniqueConstraint("day", "skeleton", "language"),)
+    __table_args__ = (UniqueConstraint("day", "language", "text"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, index=True)
     skeleton: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(2))
     count: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -175,9 +175,11 @@ async def test_knowledge_gaps_group_what_was_not_found_without_who_asked(
     assert "#" in line and "87011234567" not in gaps.text  # numbers are masked
     assert "1 case had no matching entry" in gaps.text
     assert "Farmer · Apples → the OSS — 1" in gaps.text
+    assert "qwzx vbnm #" in line.casefold()  # the words typed, one line for both spellings
     async with harness.services.db.read() as session:
-        [row] = list(await session.scalars(select(KnowledgeGap)))
-    assert row.count == 2 and "87011234567" not in row.skeleton
+        rows = list(await session.scalars(select(KnowledgeGap)))
+    assert sorted(row.text for row in rows) == ["QWZX VBNM #", "qwzx vbnm #"]
+    assert {row.skeleton for row in rows} == {"kuzks vbnm"} and sum(r.count for r in rows) == 2
     [week] = await phones["manager"].press("7 days", screen=gaps)
     assert "— 2" in week.text
 

@@ -1,14 +1,16 @@
 """Knowledge gaps: what people looked for and did not find, counted without who asked.
 
-A search that found nothing is kept as the normalised skeleton of its words only (long numbers
-such as phone or ID numbers masked), counted per local day and language, with no person id.
+A search that found nothing is kept as its words, masked (numbers, addresses and personal names:
+`bot.masking`), and their normalised skeleton, counted per local day and language, with no
+person id: such a row cannot be erased by `/forget`, so nothing in it may point to someone.
+Variants of one question (spelling, script, case, a different number) share a skeleton and are
+counted together, shown in their most frequent wording.
 Cases that started from no knowledge entry are counted by audience, value chain and the
 provider that answered them, never with their question.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -20,20 +22,22 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.db import Database
 from bot.knowledge import normalize
+from bot.masking import mask_personal
 from bot.models import Case, KnowledgeGap
 from bot.services.period import Period
 
-MAX_SKELETON = 200
-_LONG_NUMBER = re.compile(r"\d{4,}")
+MAX_LENGTH = 200
 
 
 @dataclass(frozen=True)
 class SearchGap:
-    """One group of searches that found nothing."""
+    """One group of searches that found nothing: its most frequent wording, masked."""
 
+    text: str
     skeleton: str
     count: int
     languages: tuple[str, ...]
+    wordings: int = 1
 
 
 @dataclass(frozen=True)
@@ -57,24 +61,33 @@ class Gaps:
     cases_total: int
 
 
-def skeleton(text: str) -> str:
-    """Return a query as it is kept: its normalised skeleton, long numbers masked."""
-    words = _LONG_NUMBER.sub("#", normalize(text))
-    if len(words) > MAX_SKELETON:
-        words = words[:MAX_SKELETON].rsplit(" ", 1)[0]
+def _cut(words: str) -> str:
+    if len(words) > MAX_LENGTH:
+        words = words[:MAX_LENGTH].rsplit(" ", 1)[0][:MAX_LENGTH]
     return words
 
 
+def masked_words(text: str) -> tuple[str, str]:
+    """Return a query as it is kept: its masked words and their skeleton ("" when none)."""
+    masked = _cut(" ".join(mask_personal(text).split()))
+    return masked, _cut(normalize(masked))
+
+
+def skeleton(text: str) -> str:
+    """Return the normalised skeleton of a query's masked words."""
+    return masked_words(text)[1]
+
+
 async def record_search_miss(db: Database, text: str, *, language: str, day: date) -> None:
-    """Count one search that found nothing (its skeleton only, never who searched)."""
-    words = skeleton(text)
-    if not words:
+    """Count one search that found nothing (its masked words only, never who searched)."""
+    words, key = masked_words(text)
+    if not key:
         return
-    values = {"day": day, "skeleton": words, "language": language[:2], "count": 1}
+    values = {"day": day, "skeleton": key, "text": words, "language": language[:2], "count": 1}
     insert = pg_insert if not db.is_sqlite else sqlite_insert
     statement = insert(KnowledgeGap).values(**values)
     statement = statement.on_conflict_do_update(
-        index_elements=["day", "skeleton", "language"],
+        index_elements=["day", "language", "text"],
         set_={"count": KnowledgeGap.count + 1},
     )
     async with db.write() as session:
@@ -87,9 +100,12 @@ async def knowledge_gaps(db: Database, period: Period, tz: ZoneInfo, *, limit: i
     async with db.read() as session:
         searches = (
             await session.execute(
-                select(KnowledgeGap.skeleton, KnowledgeGap.language, KnowledgeGap.count).where(
-                    KnowledgeGap.day >= period.first, KnowledgeGap.day <= period.last
-                )
+                select(
+                    KnowledgeGap.skeleton,
+                    KnowledgeGap.text,
+                    KnowledgeGap.language,
+                    KnowledgeGap.count,
+                ).where(KnowledgeGap.day >= period.first, KnowledgeGap.day <= period.last)
             )
         ).all()
         cases = (
@@ -101,12 +117,20 @@ async def knowledge_gaps(db: Database, period: Period, tz: ZoneInfo, *, limit: i
         ).all()
     counts: Counter[str] = Counter()
     languages: dict[str, set[str]] = {}
-    for words, language, count in searches:
-        counts[words] += count
-        languages.setdefault(words, set()).add(language)
+    wordings: dict[str, Counter[str]] = {}
+    for key, words, language, count in searches:
+        counts[key] += count
+        languages.setdefault(key, set()).add(language)
+        wordings.setdefault(key, Counter())[words] += count
     search_gaps = tuple(
-        SearchGap(words, count, tuple(sorted(languages[words])))
-        for words, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        SearchGap(
+            text=min(wordings[key].items(), key=lambda item: (-item[1], item[0]))[0],
+            skeleton=key,
+            count=count,
+            languages=tuple(sorted(languages[key])),
+            wordings=len(wordings[key]),
+        )
+        for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
     )
     by_kind = Counter((a, v, p) for a, v, p in cases)
     case_gaps = tuple(

@@ -306,8 +306,8 @@ async def export_tables(
         Table("announcements", ANNOUNCEMENT_COLUMNS, tuple(announcement_rows)),
         Table(
             "searches_not_found",
-            ("skeleton", "count", "languages"),
-            tuple((g.skeleton, g.count, " ".join(g.languages)) for g in gaps.searches),
+            ("words", "count", "languages", "skeleton"),
+            tuple((g.text, g.count, " ".join(g.languages), g.skeleton) for g in gaps.searches),
         ),
         Table(
             "cases_without_entry",
