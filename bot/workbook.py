@@ -1,4 +1,10 @@
-"""The export: an XLSX workbook (a summary, then one sheet per table) or CSV files."""
+"""The export: an XLSX workbook (a summary, then one sheet per table) or CSV files.
+
+A text cell never becomes a formula: text that starts with `=`, `+`, `-`, `@`, a tab or a
+carriage return is written as text in the workbook, and with a leading apostrophe in CSV
+(OWASP's advice against CSV injection), so a question or an announcement that starts with
+`=HYPERLINK(...)` stays words.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -16,6 +23,21 @@ from bot.insight import ProviderName, period_label
 from bot.services.reports import Report, Table
 
 MAX_WIDTH = 60
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(value: Any) -> Any:
+    """Return text that no spreadsheet will read as a formula; other values as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _clean(value: Any) -> Any:
+    """Drop the control characters a workbook cannot hold (they would stop the export)."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
 
 
 def summary_table(report: Report, lang: str, name: ProviderName) -> Table:
@@ -67,7 +89,11 @@ def xlsx_bytes(tables: Sequence[Table]) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in table.rows:
-            sheet.append(list(row))
+            sheet.append([_clean(value) for value in row])
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":  # openpyxl reads "=..." as a formula: keep it text
+                    cell.data_type = "s"
         sheet.freeze_panes = "A2"
         for index, column in enumerate(table.columns, 1):
             longest = max(
@@ -80,9 +106,9 @@ def xlsx_bytes(tables: Sequence[Table]) -> bytes:
 
 
 def csv_text(table: Table) -> str:
-    """Write one table as CSV (comma-separated, UTF-8 text)."""
+    """Write one table as CSV (comma-separated, UTF-8 text); text never becomes a formula."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(table.columns)
-    writer.writerows(table.rows)
+    writer.writerow([defuse(column) for column in table.columns])
+    writer.writerows([defuse(value) for value in row] for row in table.rows)
     return buffer.getvalue()
