@@ -238,24 +238,25 @@ def _write_report(settings: Settings, period: Any, args: argparse.Namespace, lan
     from bot.charts import report_charts
     from bot.insight import plain, provider_namer, report_text
     from bot.knowledge import KnowledgeError, load_knowledge
-    from bot.workbook import csv_text, summary_table, xlsx_bytes
+    from bot.workbook import breakdown_tables, csv_text, summary_table, xlsx_bytes
 
     try:
         kb = load_knowledge(settings.knowledge_dir)
     except KnowledgeError as exc:
         print(f"The knowledge base is invalid:\n{exc}", file=sys.stderr)
         return 1
-    report, tables = asyncio.run(_report_data(settings, period, personal=args.personal))
+    full, tables = asyncio.run(_report_data(settings, period, personal=args.personal))
+    report = full.report
     name = provider_namer(kb, lang)
     print(plain(report_text(report, lang, name)))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"oss-report-{period.first:%Y-%m-%d}-{period.last:%Y-%m-%d}"
     written: list[Path] = []
-    all_tables = (summary_table(report, lang, name), *tables)
+    all_tables = (summary_table(report, lang, name), *breakdown_tables(full), *tables)
     if args.format == "xlsx":
         written.append(out / f"{stem}.xlsx")
-        written[-1].write_bytes(xlsx_bytes(all_tables))
+        written[-1].write_bytes(xlsx_bytes(all_tables, lang))
     elif args.format == "csv":
         for table in all_tables:
             written.append(out / f"{stem}-{table.name}.csv")
@@ -281,7 +282,9 @@ async def _report_data(settings: Settings, period: Any, *, personal: bool) -> tu
     database = Database(settings.database_url)
     try:
         await database.upgrade()
-        report = await reports.build_report(database, period, tz=settings.tz, now=datetime.now(UTC))
+        report = await reports.build_full_report(
+            database, period, tz=settings.tz, now=datetime.now(UTC)
+        )
         tables = await reports.export_tables(database, period, tz=settings.tz, personal=personal)
     finally:
         await database.dispose()

@@ -1,4 +1,5 @@
-"""The exports: text that never becomes a formula in a spreadsheet."""
+"""The exports: a workbook people can read in their language, and text that never becomes a
+formula in a spreadsheet."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot import cli
+from bot.i18n import translator
 from bot.models import Announcement, utcnow
 from bot.tooling.harness import Harness
 from tests.support import Clock
@@ -21,6 +23,37 @@ from tests.test_reports import a_month_of_work, period_args
 def clock_start() -> datetime:
     """Reports run on today's date (the period buttons and the command line read the real date)."""
     return utcnow()
+
+
+@pytest.mark.parametrize(
+    ("lang", "sheets", "headers"),
+    [
+        ("kk", ["Қорытынды", "Ай бойынша"], ["Өтініш", "Ашылды", "Тіл"]),
+        ("ru", ["Сводка", "По месяцам"], ["Обращение", "Открыто", "Язык"]),
+        ("en", ["Summary", "By month"], ["Case", "Opened", "Language"]),
+    ],
+)
+async def test_the_workbook_speaks_the_readers_language_and_keeps_machine_names_hidden(
+    harness: Harness, clock: Clock, database_url: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, lang: str, sheets: list[str], headers: list[str],
+) -> None:  # fmt: skip
+    await a_month_of_work(harness, clock)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    first, last = period_args(harness)
+    args = ["report", "--from", first, "--to", last, "--format", "xlsx", "--lang", lang]
+    assert await asyncio.to_thread(cli.main, [*args, "--out", str(tmp_path)]) == 0
+    book = load_workbook(tmp_path / f"oss-report-{first}-{last}.xlsx")
+    assert book.sheetnames[:2] == sheets  # the summary first
+    assert len(book.sheetnames) == 10
+    cases = book.worksheets[book.sheetnames.index(translator(lang).gettext("Cases"))]
+    machine, header, *rows = list(cases.values)
+    assert machine[:3] == ("case", "opened", "language")
+    assert list(header[:3]) == headers
+    assert cases.row_dimensions[1].hidden and cases.freeze_panes == "A3"
+    assert isinstance(rows[0][1], datetime) and cases["B3"].number_format == "yyyy-mm-dd hh:mm"
+    assert cases.column_dimensions["B"].width >= 16
+    by_chain = book.worksheets[3 - 1]  # summary, by month, by value chain
+    assert [row[0] for row in list(by_chain.values)[2:]] == ["apple"]
 
 
 async def test_text_that_looks_like_a_formula_stays_text_in_every_export(

@@ -217,6 +217,7 @@ async def test_the_report_from_the_command_line(
     with (tmp_path / f"oss-report-{first}-{last}-cases.csv").open(encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert len(rows) == 5 and "question" not in rows[0]
-    assert load_workbook(tmp_path / f"oss-report-{first}-{last}.xlsx")["cases"].max_row == 5
+    book = load_workbook(tmp_path / f"oss-report-{first}-{last}.xlsx")
+    assert book["Cases"].max_row == 6  # machine names, headers, four cases
     assert len(await asyncio.to_thread(lambda: list(tmp_path.glob("*.png")))) == 5
     assert await asyncio.to_thread(cli.main, ["report", "--from", last, "--to", first]) == 2

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 NAMED = ("w", "m", "lw", "lm")
 _RANGE = re.compile(r"^(\d{8})-(\d{8})$")
-MAX_DAYS = 3 * 366
+MAX_DAYS = 11 * 366  # ten years and more: the whole life of the bot, not an endless range
 # The first and last days whose local midnights exist in UTC in every time zone.
 EARLIEST, LATEST = date.min + timedelta(days=1), date.max - timedelta(days=2)
 

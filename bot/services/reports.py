@@ -12,11 +12,12 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, extract, func, select
+from sqlalchemy import case as when
 
 from bot.db import Database
 from bot.knowledge import AUDIENCES, LANGS, VALUE_CHAINS
@@ -29,6 +30,13 @@ from bot.services.subscriptions import subscribers_by_topic
 Counts = tuple[tuple[str, int], ...]
 STATUSES = tuple(status.value for status in CaseStatus)
 OUTCOMES = ("yes", "no", "waiting")
+RESOLVED = ("resolved", "closed")
+TREND_MONTHS = 12
+# The columns the report reads of each case: rows, not ORM objects, to stay fast at scale.
+CASE_FIGURES = (
+    Case.id, Case.provider_id, Case.status, Case.topic, Case.value_chain, Case.rating,
+    Case.outcome, Case.followup_count,
+)  # fmt: skip
 # Safe fields of a case event's detail; the rest (message parts) may carry personal data.
 SAFE_DETAIL = ("provider_id", "stars", "answer", "entry_id", "suggested")
 ANNOUNCEMENT_COLUMNS = (
@@ -49,6 +57,58 @@ class ProviderFigures:
     resolved: int
     median_resolution_hours: float | None
     went_overdue: int
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """How the period's cases of one group (a value chain, a source) went."""
+
+    key: str
+    people: int
+    cases: int
+    resolved: int
+    median_first_answer_hours: float | None
+    rating_average: float | None
+    got_service: int
+
+
+@dataclass(frozen=True)
+class AnnouncementFigures:
+    """The announcements started in a period and what became of their messages."""
+
+    announcements: int
+    recipients: int
+    delivered: int
+    blocked: int
+    failed: int
+    waiting: int
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The figures of a period's first page, to set beside the previous period's."""
+
+    people: int
+    cases: int
+    resolved: int
+    median_first_answer_hours: float | None
+    median_resolution_hours: float | None
+    went_overdue: int
+    rating_average: float | None
+    got_service: int
+    searches_not_found: int
+    announcements_delivered: int
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """One local calendar month of the trend."""
+
+    month: date
+    opened: int
+    resolved: int
+    median_first_answer_hours: float | None
+    new_people: int
 
 
 @dataclass(frozen=True)
@@ -77,6 +137,25 @@ class Report:
     outcomes: Counts
     subscribers: Counts
     gaps: Gaps
+    by_value_chain: tuple[GroupFigures, ...] = ()
+    by_source: tuple[GroupFigures, ...] = ()
+    announcements: AnnouncementFigures = AnnouncementFigures(0, 0, 0, 0, 0, 0)
+
+    @property
+    def headline(self) -> Headline:
+        """Return the figures of the first page."""
+        return Headline(
+            people=self.people,
+            cases=self.cases,
+            resolved=sum(n for status, n in self.cases_by_status if status in RESOLVED),
+            median_first_answer_hours=self.median_first_answer_hours,
+            median_resolution_hours=self.median_resolution_hours,
+            went_overdue=self.went_overdue,
+            rating_average=self.rating_average,
+            got_service=dict(self.outcomes).get("yes", 0),
+            searches_not_found=self.gaps.searches_total,
+            announcements_delivered=self.announcements.delivered,
+        )
 
 
 @dataclass(frozen=True)
@@ -103,8 +182,47 @@ def _hours(start: datetime, end: datetime | None) -> float | None:
 
 
 def _median(values: Iterable[float | None]) -> float | None:
-    present = [value for value in values if value is not None]
+    present = [float(value) for value in values if value is not None]
     return round(statistics.median(present), 2) if present else None
+
+
+def _groups(
+    cases: list[tuple[Any, str | None]],
+    people: Iterable[str | None],
+    key: Any,
+    order: Iterable[str] = (),
+) -> tuple[GroupFigures, ...]:
+    """Sum up the cases (and count the new people) of each group, largest first."""
+    groups: dict[str, list[Any]] = {}
+    for case, source in cases:
+        groups.setdefault(key(case, source) or "", []).append(case)
+    reached = Counter(value or "" for value in people)
+    order = list(order)
+    keys = sorted(
+        set(groups) | set(reached),
+        key=lambda k: (
+            order.index(k) if k in order else len(order),
+            -len(groups.get(k, ())),
+            -reached[k],
+            k,
+        ),
+    )
+    figures = []
+    for k in keys:
+        group = groups.get(k, [])
+        rated = [c.rating for c in group if c.rating is not None]
+        figures.append(
+            GroupFigures(
+                key=k,
+                people=reached[k],
+                cases=len(group),
+                resolved=sum(1 for c in group if c.status in RESOLVED),
+                median_first_answer_hours=_median(c.to_answer for c in group),
+                rating_average=round(sum(rated) / len(rated), 2) if rated else None,
+                got_service=sum(1 for c in group if c.outcome == "yes"),
+            )
+        )
+    return tuple(figures)
 
 
 async def build_report(db: Database, period: Period, *, tz: ZoneInfo, now: datetime) -> Report:
@@ -118,11 +236,21 @@ async def build_report(db: Database, period: Period, *, tz: ZoneInfo, now: datet
                 )
             )
         ).all()
-        cases = list(
-            await session.scalars(
-                select(Case).where(Case.created_at >= start, Case.created_at < end)
-            )
-        )
+        with_source = [
+            (case, case.source)
+            for case in (
+                await session.execute(
+                    select(
+                        *CASE_FIGURES,
+                        elapsed_hours(db, Case.created_at, Case.first_answer_at).label("to_answer"),
+                        elapsed_hours(db, Case.created_at, Case.resolved_at).label("to_resolve"),
+                        Person.source,
+                    )
+                    .outerjoin(Person, Person.id == Case.person_id)
+                    .where(Case.created_at >= start, Case.created_at < end)
+                )
+            ).all()
+        ]
         overdue_ids = set(
             await session.scalars(
                 select(CaseEvent.case_id)
@@ -130,12 +258,28 @@ async def build_report(db: Database, period: Period, *, tz: ZoneInfo, now: datet
                 .where(CaseEvent.kind == "overdue", Case.created_at >= start, Case.created_at < end)
             )
         )
-        open_now = (
+        overdue_now = await session.scalar(
+            select(func.count()).where(
+                Case.status.in_(PROVIDERS_TURN), Case.due_at.is_not(None), Case.due_at < now
+            )
+        )
+        deliveries = (
             await session.execute(
-                select(Case.status, Case.due_at).where(Case.status.in_(PROVIDERS_TURN))
+                select(AnnouncementDelivery.status, func.count())
+                .join(Announcement, Announcement.id == AnnouncementDelivery.announcement_id)
+                .where(Announcement.started_at >= start, Announcement.started_at < end)
+                .group_by(AnnouncementDelivery.status)
             )
         ).all()
-    by_provider: dict[str, list[Case]] = {}
+        announced = (
+            await session.execute(
+                select(func.count(), func.coalesce(func.sum(Announcement.recipients), 0)).where(
+                    Announcement.started_at >= start, Announcement.started_at < end
+                )
+            )
+        ).one()
+    cases = [case for case, _source in with_source]
+    by_provider: dict[str, list[Any]] = {}
     for case in cases:
         by_provider.setdefault(case.provider_id or "", []).append(case)
     providers = tuple(
@@ -143,17 +287,16 @@ async def build_report(db: Database, period: Period, *, tz: ZoneInfo, now: datet
             provider_id=provider_id,
             cases=len(group),
             open=sum(1 for c in group if c.status in OPEN),
-            answered=sum(1 for c in group if c.first_answer_at is not None),
-            median_first_answer_hours=_median(
-                _hours(c.created_at, c.first_answer_at) for c in group
-            ),
-            resolved=sum(1 for c in group if c.resolved_at is not None),
-            median_resolution_hours=_median(_hours(c.created_at, c.resolved_at) for c in group),
+            answered=sum(1 for c in group if c.to_answer is not None),
+            median_first_answer_hours=_median(c.to_answer for c in group),
+            resolved=sum(1 for c in group if c.to_resolve is not None),
+            median_resolution_hours=_median(c.to_resolve for c in group),
             went_overdue=sum(1 for c in group if c.id in overdue_ids),
         )
         for provider_id, group in sorted(by_provider.items(), key=lambda i: (-len(i[1]), i[0]))
     )
     rated = [c.rating for c in cases if c.rating is not None]
+    delivered = Counter({status: int(n) for status, n in deliveries})
     return Report(
         period=period,
         generated_at=now,
@@ -169,9 +312,9 @@ async def build_report(db: Database, period: Period, *, tz: ZoneInfo, now: datet
         cases_by_provider=_counts(c.provider_id for c in cases),
         cases_by_status=_counts((c.status for c in cases), STATUSES),
         providers=providers,
-        median_first_answer_hours=_median(_hours(c.created_at, c.first_answer_at) for c in cases),
-        median_resolution_hours=_median(_hours(c.created_at, c.resolved_at) for c in cases),
-        overdue_now=sum(1 for _, due_at in open_now if due_at is not None and due_at < now),
+        median_first_answer_hours=_median(c.to_answer for c in cases),
+        median_resolution_hours=_median(c.to_resolve for c in cases),
+        overdue_now=int(overdue_now or 0),
         went_overdue=len(overdue_ids),
         ratings=tuple((stars, rated.count(stars)) for stars in range(1, 6)),
         rating_average=round(sum(rated) / len(rated), 2) if rated else None,
@@ -179,6 +322,123 @@ async def build_report(db: Database, period: Period, *, tz: ZoneInfo, now: datet
         outcomes=_counts((c.outcome for c in cases if c.outcome), OUTCOMES),
         subscribers=tuple((await subscribers_by_topic(db)).items()),
         gaps=await knowledge_gaps(db, period, tz),
+        by_value_chain=_groups(
+            [pair for pair in with_source if pair[0].value_chain],
+            (p.value_chain for p in people if p.value_chain),
+            lambda case, _source: case.value_chain,
+            VALUE_CHAINS,
+        ),
+        by_source=_groups(with_source, (p.source for p in people), lambda _case, source: source),
+        announcements=AnnouncementFigures(
+            announcements=int(announced[0] or 0),
+            recipients=int(announced[1] or 0),
+            delivered=delivered["sent"],
+            blocked=delivered["blocked"],
+            failed=delivered["failed"],
+            waiting=delivered["unknown"] + delivered["pending"] + delivered["sending"],
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class FullReport:
+    """What the report document shows: the period, the one before it and the monthly trend."""
+
+    report: Report
+    previous: Report | None
+    trends: tuple[MonthFigures, ...]
+
+
+async def build_full_report(
+    db: Database, period: Period, *, tz: ZoneInfo, now: datetime
+) -> FullReport:
+    """Compute a period's report, the previous period's and the 12 months ending with it."""
+    before = previous_period(period)
+    return FullReport(
+        report=await build_report(db, period, tz=tz, now=now),
+        previous=await build_report(db, before, tz=tz, now=now) if before else None,
+        trends=await build_trends(db, period.last, tz=tz),
+    )
+
+
+def elapsed_hours(db: Database, start: Any, end: Any) -> Any:
+    """Return the SQL for the hours between two timestamps (the one dialect difference)."""
+    if db.is_sqlite:
+        return (func.julianday(end) - func.julianday(start)) * 24.0
+    return extract("epoch", end - start) / 3600.0
+
+
+def previous_period(period: Period) -> Period | None:
+    """Return the period of the same length just before this one (None before the calendar)."""
+    try:
+        return Period(period.first - timedelta(days=period.days), period.first - timedelta(days=1))
+    except (ValueError, OverflowError):
+        return None
+
+
+def _add_months(day: date, months: int) -> date | None:
+    """Return the first day of the month `months` after `day`'s (None off the calendar)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, 1) if 1 <= year <= 9999 else None
+
+
+def _month_starts(last_day: date, months: int) -> list[date]:
+    """Return the first days of up to `months` months ending with `last_day`'s, then the
+    first day of the month after."""
+    days = [_add_months(last_day, shift) for shift in range(1 - months, 2)]
+    return [day for day in days if day is not None]
+
+
+async def build_trends(
+    db: Database, last_day: date, *, tz: ZoneInfo, months: int = TREND_MONTHS
+) -> tuple[MonthFigures, ...]:
+    """Return a figure per local month, for the `months` months ending with `last_day`'s.
+
+    Cases opened, their median hours to the first answer and new people count by the month
+    they began in; cases resolved by the month they were resolved in.
+    """
+    starts = _month_starts(last_day, months)
+    if len(starts) < 2 or starts[-1] <= last_day:  # the end of the calendar
+        return ()
+    months = len(starts) - 1  # fewer at its start
+    bounds = [datetime.combine(day, time(0), tz).astimezone(UTC) for day in starts]
+
+    def month_of(column: Any) -> Any:
+        return when(*((column < bound, index) for index, bound in enumerate(bounds[1:])))
+
+    def within(column: Any) -> Any:
+        return and_(column >= bounds[0], column < bounds[-1])
+
+    async def counted(column: Any) -> Counter[int]:
+        month = month_of(column).label("month")  # grouped by its name: PostgreSQL needs it
+        rows = await session.execute(
+            select(month, func.count()).where(within(column)).group_by(month)
+        )
+        return Counter({int(index): int(n) for index, n in rows.all()})
+
+    async with db.read() as session:
+        opened_in = await counted(Case.created_at)
+        resolved_in = await counted(Case.resolved_at)
+        people_in = await counted(Person.first_seen)
+        answered = await session.execute(
+            select(
+                month_of(Case.created_at),
+                elapsed_hours(db, Case.created_at, Case.first_answer_at),
+            ).where(within(Case.created_at), Case.first_answer_at.is_not(None))
+        )
+        answer_hours: dict[int, list[float]] = {}
+        for index, elapsed in answered.all():
+            answer_hours.setdefault(int(index), []).append(float(elapsed))
+    return tuple(
+        MonthFigures(
+            month=starts[i],
+            opened=opened_in[i],
+            resolved=resolved_in[i],
+            median_first_answer_hours=_median(answer_hours.get(i, ())),
+            new_people=people_in[i],
+        )
+        for i in range(months)
     )
 
 

@@ -771,7 +771,7 @@ async def scale_of_data(
     desk = services.cases
     timings: dict[str, list[float]] = {
         "cases_list": [], "open_cases_service": [], "case_view": [], "case_with_history": [],
-        "monthly_report": [],
+        "monthly_report": [], "report_document_data": [],
     }  # fmt: skip
 
     async def timed(name: str, work: Callable[[], Awaitable[Any]]) -> None:
@@ -796,6 +796,10 @@ async def scale_of_data(
             await timed(
                 "monthly_report",
                 lambda: reports.build_report(db, month, tz=settings.tz, now=utcnow()),
+            )
+            await timed(  # the document's: the month, the month before and the 12-month trend
+                "report_document_data",
+                lambda: reports.build_full_report(db, month, tz=settings.tz, now=utcnow()),
             )
         answered = len(fake.calls_to("sendMessage")) - answered
     finally:
@@ -999,6 +1003,7 @@ def table(result: dict[str, Any]) -> str:
         ("  /case N, ms median/max", mm(d["case_view_ms"])),
         ("    CaseDesk.case_with_history", mm(d["case_with_history_ms"])),
         (f"  monthly report {d['month']}", mm(d["monthly_report_ms"])),
+        ("    with the month before and the trend", mm(d["report_document_data_ms"])),
         (f"broadcast: {b['recipients']} subscribers", f"{b['sent']} sent in {b['seconds']} s"),
         ("  messages per second", f"{b['messages_per_second']} (pace {b['pace_per_second']:g})"),
         ("  429 answers", f"{b['retry_after_429']} ({b['percent_429']}% of sends)"),
