@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from bot.document import wrap
 from bot.i18n import translator
 from bot.insight import ProviderName, key_label, number, period_label
 from bot.services.reports import Report
@@ -23,7 +24,7 @@ WIDTH_PX = 1080
 DPI = 100
 BAR = "#2a7ab0"
 FONT = "DejaVu Sans"
-MAX_BARS = 8
+MAX_BARS = 13  # the twelve providers and the OSS's own queue
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ def _wrap(label: str, width: int) -> str:
     return textwrap.shorten(label, width, placeholder="…") or "—"
 
 
+def _title_lines(title: str, width_px: float, size: float) -> list[str]:
+    """Break a title into lines that fit the picture, by their measured width."""
+    return wrap(title, width_px / DPI, size * DPI / 72, bold=True)
+
+
 def bar_chart(
     title: str,
     labels: Sequence[str],
@@ -51,7 +57,9 @@ def bar_chart(
     """Draw one bar per row, its label written above it and its value at its end."""
     rows = len(labels)
     row_in = 1.25
-    height = 2.2 + row_in * rows
+    lines = _title_lines(title, WIDTH_PX * 0.92, 30)
+    title_in = 0.55 * len(lines)
+    height = 1.65 + title_in + row_in * rows
     figure = Figure(figsize=(WIDTH_PX / DPI, height), dpi=DPI)
     FigureCanvasAgg(figure)
     figure.patch.set_facecolor("white")
@@ -73,7 +81,14 @@ def bar_chart(
         )
     axes.set_axis_off()
     figure.text(
-        0.04, 1 - 0.4 / height, title, fontsize=30, fontweight="bold", family=FONT, va="top"
+        0.04,
+        1 - 0.4 / height,
+        "\n".join(lines),
+        fontsize=30,
+        fontweight="bold",
+        family=FONT,
+        va="top",
+        linespacing=1.15,
     )
     if note:
         figure.text(0.04, 0.3 / height, note, fontsize=20, color="#555555", family=FONT)
@@ -88,12 +103,15 @@ def report_charts(report: Report, lang: str, name: ProviderName) -> list[Chart]:
     period = period_label(report.period, lang)
     charts: list[Chart] = []
 
-    def add(file: str, title: str, pairs: Sequence[tuple[str, float]], unit: str = "") -> None:
-        pairs = [(label, value) for label, value in pairs if value][:MAX_BARS]
+    def add(
+        file: str, title: str, pairs: Sequence[tuple[str, float]], *, counts: bool = True
+    ) -> None:
+        pairs = [(label, value) for label, value in pairs if value]
+        if counts and len(pairs) > MAX_BARS:  # the rest as one visible bar, never dropped
+            rest = sum(value for _label, value in pairs[MAX_BARS - 1 :])
+            pairs = [*pairs[: MAX_BARS - 1], (_("others"), rest)]
         if pairs:
-            png = bar_chart(
-                title, [p[0] for p in pairs], [p[1] for p in pairs], lang, unit=unit, note=period
-            )
+            png = bar_chart(title, [p[0] for p in pairs], [p[1] for p in pairs], lang, note=period)
             charts.append(Chart(file, f"{title} · {period}", png))
 
     add(
@@ -122,6 +140,7 @@ def report_charts(report: Report, lang: str, name: ProviderName) -> list[Chart]:
             ),
             key=lambda pair: -pair[1],
         ),
+        counts=False,
     )
     add(
         "ratings",

@@ -211,7 +211,7 @@ Give it with --username enbek_oss_bot, or set BOT_USERNAME=enbek_oss_bot in .env
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Write the manager's report of a period: a workbook, CSV files or charts."""
+    """Write the manager's report of a period: a PDF document, a workbook, CSV files or charts."""
     from bot.services.period import Period, PeriodError
 
     settings = load_settings()
@@ -257,6 +257,21 @@ def _write_report(settings: Settings, period: Any, args: argparse.Namespace, lan
     if args.format == "xlsx":
         written.append(out / f"{stem}.xlsx")
         written[-1].write_bytes(xlsx_bytes(all_tables, lang))
+    elif args.format == "pdf":
+        from bot.document import report_pdf
+
+        written.append(out / f"{stem}-{lang}.pdf")
+        written[-1].write_bytes(
+            report_pdf(
+                report,
+                lang,
+                name,
+                providers=list(kb.providers),
+                previous=full.previous,
+                trends=full.trends,
+                tz=settings.tz,
+            )
+        )
     elif args.format == "csv":
         for table in all_tables:
             written.append(out / f"{stem}-{table.name}.csv")
@@ -368,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="the manager's report")
     report.add_argument("--from", dest="date_from")
     report.add_argument("--to", dest="date_to")
-    report.add_argument("--format", choices=("xlsx", "csv", "png"), default="xlsx")
+    report.add_argument("--format", choices=("xlsx", "csv", "png", "pdf"), default="xlsx")
     report.add_argument("--lang", choices=("kk", "ru", "en"), help="labels (DEFAULT_LANGUAGE)")
     report.add_argument("--out", default=".", help="the folder to write to")
     report.add_argument(
