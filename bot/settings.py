@@ -15,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("kk", "ru", "en")
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+SECRET_MIN_LENGTH = 16
+MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 _USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 
 
@@ -142,7 +144,16 @@ class Settings:
                     "come from Telegram are refused"
                 )
         if webhook_secret is not None and not _SECRET_RE.fullmatch(webhook_secret):
-            problems.append("WEBHOOK_SECRET: use 1-256 characters: letters, digits, '_' and '-'")
+            problems.append(
+                "WEBHOOK_SECRET: use only letters, digits, '_' and '-', at most 256 of them; "
+                f"make one with: {MAKE_SECRET}"
+            )
+        elif webhook_secret is not None and len(webhook_secret) < SECRET_MIN_LENGTH:
+            problems.append(
+                f"WEBHOOK_SECRET: {len(webhook_secret)} characters are too easy to guess; use at "
+                f"least {SECRET_MIN_LENGTH} (letters, digits, '_' and '-'). "
+                f"Make one with: {MAKE_SECRET}"
+            )
 
         port_text = get("WEBHOOK_PORT") or "8443"
         port = int(port_text) if port_text.isdigit() else -1
