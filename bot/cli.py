@@ -84,6 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 path=urlparse(settings.webhook_url).path,
                 public_url=settings.webhook_url,
                 secret=settings.webhook_secret,
+                max_body=settings.webhook_max_body,
             )
         )
     else:

@@ -44,6 +44,7 @@ class Settings:
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    webhook_max_body: int = 1024 * 1024
     log_level: str = "INFO"
     bot_username: str | None = None
     case_due_hours: float = 16.0
@@ -154,6 +155,7 @@ class Settings:
                 f"least {SECRET_MIN_LENGTH} (letters, digits, '_' and '-'). "
                 f"Make one with: {MAKE_SECRET}"
             )
+        max_body_kb = _number(get("WEBHOOK_MAX_BODY_KB"), "WEBHOOK_MAX_BODY_KB", 1024, problems)
 
         port_text = get("WEBHOOK_PORT") or "8443"
         port = int(port_text) if port_text.isdigit() else -1
@@ -193,6 +195,7 @@ class Settings:
             webhook_secret=webhook_secret,
             webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
             webhook_port=port,
+            webhook_max_body=int(max_body_kb * 1024),
             log_level=log_level,
             bot_username=bot_username,
             case_due_hours=due_hours,

@@ -31,6 +31,7 @@ def test_defaults_need_nothing_but_give_sqlite_and_kazakh() -> None:
         ("KNOWLEDGE_DIR", "/no/such/folder"),
         ("WEBHOOK_SECRET", "x"),
         ("WEBHOOK_SECRET", "has spaces in it and is long"),
+        ("WEBHOOK_MAX_BODY_KB", "0"),
     ],
 )
 def test_a_bad_value_is_named_in_the_error(name: str, value: str) -> None:
@@ -61,11 +62,17 @@ def test_a_short_webhook_secret_is_refused_with_how_to_make_one(secret: str) -> 
     assert "at least 16" in problem and "secrets.token_urlsafe" in problem
 
 
-def test_a_long_enough_webhook_secret_is_accepted() -> None:
+def test_a_long_enough_webhook_secret_and_a_body_limit_are_accepted() -> None:
     settings = Settings.from_mapping(
-        {"WEBHOOK_URL": "https://bot.example.org/hook", "WEBHOOK_SECRET": "sixteen-chars-16"}
+        {
+            "WEBHOOK_URL": "https://bot.example.org/hook",
+            "WEBHOOK_SECRET": "sixteen-chars-16",
+            "WEBHOOK_MAX_BODY_KB": "256",
+        }
     )
     assert settings.webhook_secret == "sixteen-chars-16"
+    assert settings.webhook_max_body == 256 * 1024
+    assert Settings.from_mapping({}).webhook_max_body == 1024 * 1024
 
 
 def test_values_come_from_a_dot_env_file_under_the_environment(tmp_path: Path) -> None:
