@@ -25,6 +25,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.backups import schedule_daily_backup
 from bot.container import Services
 from bot.db import forget_processed_updates
 from bot.resilience import ResilientRequest
@@ -102,6 +103,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
                 days=(1, 2, 3, 4, 5),  # PTB counts Sunday as 0
                 name="morning-digest",
             )
+            schedule_daily_backup(jobs, services.settings)
     log.info("bot @%s is ready", application.bot.username)
 
 

@@ -104,14 +104,55 @@ async def _upgrade(url: str) -> None:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    """Apply migrations, or write a new one from the models."""
+    """Apply migrations, write a new one from the models, back up or restore."""
     settings = load_settings()
     configure_logging(settings.log_level)
+    if args.db_command == "backup":
+        return _backup(settings, args.path)
+    if args.db_command == "restore":
+        return _restore(settings, args.path, force=args.force)
     if args.db_command == "upgrade":
         asyncio.run(_upgrade(settings.database_url))
         print("The database is up to date.")
         return 0
     asyncio.run(_revision(settings.database_url, args.message))
+    return 0
+
+
+def _backup(settings: Settings, path: str | None) -> int:
+    from pathlib import Path
+
+    from bot import backups
+
+    target = Path(path).expanduser() if path else backups.default_path(settings)
+    if target.is_dir():
+        target = target / backups.default_path(settings).name
+    try:
+        written = backups.backup(settings.database_url, target)
+    except backups.BackupError as exc:
+        print(f"No backup was made: {exc}", file=sys.stderr)
+        return 1
+    print(f"Backup written: {written.path} ({written.size / 1e6:.1f} MB, {written.seconds:.1f} s)")
+    print("Copy it off this machine too (see README: Security, backups).")
+    return 0
+
+
+def _restore(settings: Settings, path: str, *, force: bool) -> int:
+    from pathlib import Path
+
+    from bot import backups
+
+    try:
+        restored = backups.restore(
+            settings.database_url, Path(path), force=force, save_dir=settings.backup_dir
+        )
+    except backups.BackupError as exc:
+        print(f"Nothing was restored: {exc}", file=sys.stderr)
+        return 1
+    if restored.saved_previous is not None:
+        print(f"The database as it was is saved in {restored.saved_previous}")
+    asyncio.run(_upgrade(settings.database_url))  # a backup from an older version catches up
+    print(f"Restored from {path} (migration {restored.revision}, {restored.seconds:.1f} s).")
     return 0
 
 
@@ -343,6 +384,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply the migrations")
     revision = db_sub.add_parser("revision", help="write a migration from the models")
     revision.add_argument("-m", "--message", required=True)
+    backup = db_sub.add_parser("backup", help="a consistent copy of the database, while it runs")
+    backup.add_argument(
+        "path", nargs="?", help="the file or folder to write to (default: BACKUP_DIR)"
+    )
+    restore = db_sub.add_parser("restore", help="replace the database with a checked backup")
+    restore.add_argument("path", help="the backup file")
+    restore.add_argument(
+        "--force", action="store_true", help="replace a database that holds data (stop the bot)"
+    )
 
     kb = sub.add_parser("kb", help="the knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)

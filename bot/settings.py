@@ -53,6 +53,9 @@ class Settings:
     workday: tuple[time, time] = (time(9, 0), time(18, 0))
     digest_time: time = time(9, 0)
     retention_days: int = 365
+    backup_dir: Path = PROJECT_ROOT / "data" / "backups"
+    backup_keep: int = 7
+    backup_time: time = time(3, 0)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -179,6 +182,14 @@ class Settings:
         workday = _workday(get("WORKDAY") or "09:00-18:00", problems)
         digest = _clock_time(get("DIGEST_TIME") or "09:00", "DIGEST_TIME", problems)
         retention = _number(get("RETENTION_DAYS"), "RETENTION_DAYS", 365, problems)
+        backup_dir = Path(get("BACKUP_DIR") or data_dir / "backups")
+        keep_text = get("BACKUP_KEEP") or "7"
+        if not keep_text.isdigit():
+            problems.append(
+                f"BACKUP_KEEP: {keep_text!r} is not a whole number of daily backups to keep "
+                "(0 turns the daily backup off)"
+            )
+        backup_time = _clock_time(get("BACKUP_TIME") or "03:00", "BACKUP_TIME", problems)
 
         if problems:
             raise SettingsError(problems)
@@ -204,6 +215,9 @@ class Settings:
             workday=workday,
             digest_time=digest,
             retention_days=int(retention),
+            backup_dir=backup_dir,
+            backup_keep=int(keep_text) if keep_text.isdigit() else 7,
+            backup_time=backup_time,
         )
 
 
