@@ -53,6 +53,7 @@ class Settings:
     workday: tuple[time, time] = (time(9, 0), time(18, 0))
     digest_time: time = time(9, 0)
     retention_days: int = 365
+    draft_days: int = 30
     backup_dir: Path = PROJECT_ROOT / "data" / "backups"
     backup_keep: int = 7
     backup_time: time = time(3, 0)
@@ -182,6 +183,7 @@ class Settings:
         workday = _workday(get("WORKDAY") or "09:00-18:00", problems)
         digest = _clock_time(get("DIGEST_TIME") or "09:00", "DIGEST_TIME", problems)
         retention = _number(get("RETENTION_DAYS"), "RETENTION_DAYS", 365, problems)
+        draft_days = _number(get("DRAFT_DAYS"), "DRAFT_DAYS", 30, problems)
         backup_dir = Path(get("BACKUP_DIR") or data_dir / "backups")
         keep_text = get("BACKUP_KEEP") or "7"
         if not keep_text.isdigit():
@@ -215,6 +217,7 @@ class Settings:
             workday=workday,
             digest_time=digest,
             retention_days=int(retention),
+            draft_days=max(int(draft_days), 1),
             backup_dir=backup_dir,
             backup_keep=int(keep_text) if keep_text.isdigit() else 7,
             backup_time=backup_time,

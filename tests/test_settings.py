@@ -32,6 +32,9 @@ def test_defaults_need_nothing_but_give_sqlite_and_kazakh() -> None:
         ("WEBHOOK_SECRET", "x"),
         ("WEBHOOK_SECRET", "has spaces in it and is long"),
         ("WEBHOOK_MAX_BODY_KB", "0"),
+        ("DRAFT_DAYS", "never"),
+        ("BACKUP_KEEP", "-1"),
+        ("BACKUP_TIME", "25:00"),
     ],
 )
 def test_a_bad_value_is_named_in_the_error(name: str, value: str) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import delete, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
@@ -33,6 +35,7 @@ from bot.services.people import Profile
 log = logging.getLogger(__name__)
 
 ERASED = "[erased]"
+DRAFT_DAYS = 30  # a question left unsent this long is removed (DRAFT_DAYS in the settings)
 
 
 @dataclass(frozen=True)
@@ -186,10 +189,20 @@ async def forget(
         return Erased(len(cases), tuple(withdrawn))
 
 
-async def apply_retention(db: Database, *, now: datetime, days: int) -> int:
-    """Erase the personal content of cases closed or resolved more than `days` ago."""
+async def apply_retention(
+    db: Database, *, now: datetime, days: int, draft_days: int = DRAFT_DAYS
+) -> int:
+    """Erase the personal content of cases closed or resolved more than `days` ago, and
+    questions left unsent for `draft_days` (their text, files and phone number)."""
     cutoff = now - timedelta(days=days)
     async with db.write() as session:
+        stale = delete(Conversation).where(
+            Conversation.kind == "draft",
+            Conversation.updated_at < now - timedelta(days=draft_days),
+        )
+        removed = cast("CursorResult[Any]", await session.execute(stale)).rowcount
+        if removed:
+            log.info("retention: removed %s questions left unsent", removed)
         cases = list(
             await session.scalars(
                 select(Case).where(
