@@ -200,7 +200,7 @@ def cmd_kb(args: argparse.Namespace) -> int:
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
-    """List the providers with their linked staff, or link a staff account."""
+    """List the providers with their linked staff, link (or move) or unlink a staff account."""
     from bot.knowledge import cli as kb_cli
 
     settings = load_settings()
@@ -208,7 +208,37 @@ def cmd_providers(args: argparse.Namespace) -> int:
     if args.providers_command == "list":
         linked = asyncio.run(_linked_accounts(settings))
         return kb_cli.providers_list(settings.knowledge_dir, linked, as_json=args.json)
+    if args.providers_command == "unlink":
+        return asyncio.run(_unlink(settings, args.telegram_user_id))
     return asyncio.run(_link(settings, args.provider_id, args.telegram_user_id))
+
+
+def _say_released(released: Any) -> None:
+    for case_id, telegram_id in released.to_staff:
+        print(f"  case {case_id} now goes to Telegram user {telegram_id} of the same provider")
+    for case_id in released.to_manager:
+        print(f"  case {case_id} is back in the OSS manager's queue (no other staff)")
+
+
+async def _unlink(settings: Settings, telegram_id: int) -> int:
+    from bot.db import Database
+    from bot.services import staff
+
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+        released = await staff.unlink_account(
+            database, telegram_id, manager_ids=settings.manager_ids,
+            default_language=settings.default_language,
+        )  # fmt: skip
+    finally:
+        await database.dispose()
+    if released is None:
+        print(f"Telegram user {telegram_id} is not linked to any provider.", file=sys.stderr)
+        return 1
+    print(f"Telegram user {telegram_id} no longer answers cases.")
+    _say_released(released)
+    return 0
 
 
 async def _linked_accounts(settings: Settings) -> dict[str, list[int]]:
@@ -238,10 +268,14 @@ async def _link(settings: Settings, provider_id: str, telegram_id: int) -> int:
     database = Database(settings.database_url)
     try:
         await database.upgrade()
-        await staff.link_account(database, provider_id, telegram_id)
+        released = await staff.link_account(
+            database, provider_id, telegram_id, manager_ids=settings.manager_ids,
+            default_language=settings.default_language,
+        )  # fmt: skip
     finally:
         await database.dispose()
     print(f"Telegram user {telegram_id} now answers cases for {provider_id}.")
+    _say_released(released)
     return 0
 
 
@@ -412,6 +446,10 @@ def build_parser() -> argparse.ArgumentParser:
     link = providers_sub.add_parser("link", help="link a staff account without Telegram")
     link.add_argument("provider_id")
     link.add_argument("telegram_user_id", type=int)
+    unlink = providers_sub.add_parser(
+        "unlink", help="a staff account stops answering cases; its open cases are handed on"
+    )
+    unlink.add_argument("telegram_user_id", type=int)
 
     report = sub.add_parser("report", help="the manager's report")
     report.add_argument("--from", dest="date_from")

@@ -1,0 +1,108 @@
+"""Staff who leave or move: their open cases are handed on, and the client's messages follow."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.cli import main as oss_bot
+from bot.tooling.harness import Harness, Phone
+from tests.support import (
+    EMPLOYMENT_STAFF,
+    ask,
+    case_number,
+    client_at_entry,
+    link,
+    manager_phone,
+)
+
+ENTRY = "job-register-seeker"
+COLLEAGUE = EMPLOYMENT_STAFF + 1
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path, database_url: str):
+    """Run `oss-bot` against the test's database, from an empty folder (no .env)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("OSS_MANAGER_IDS", "900001")
+
+    async def run(*args: str) -> int:
+        return await asyncio.to_thread(oss_bot, list(args))
+
+    return run
+
+
+async def client_with_a_case(harness: Harness, question: str) -> tuple[Phone, int]:
+    client = await client_at_entry(harness, ENTRY, "en", "job_seeker")
+    return client, case_number(await ask(client, "en", question))
+
+
+async def test_an_unlinked_staff_members_case_goes_to_a_colleague_with_the_clients_messages(
+    harness: Harness, cli, capsys
+) -> None:
+    leaving = await link(harness, "employment_centre", EMPLOYMENT_STAFF, "en")
+    client, number = await client_with_a_case(harness, "Where do I register?")
+    assert f"№{number}" in leaving.last.text
+    colleague = await link(harness, "employment_centre", COLLEAGUE, "en")
+
+    assert await cli("providers", "unlink", str(EMPLOYMENT_STAFF)) == 0
+    assert f"case {number} now goes to Telegram user {COLLEAGUE}" in capsys.readouterr().out
+    await harness.deliver()
+    card = colleague.last
+    assert "Case for you" in card.text and f"№{number}" in card.text
+    seen_by_leaving = len(leaving.screens)
+
+    await colleague.press("Reply", screen=card)
+    await colleague.send("Bring your identity card to the employment centre.")
+    answer = client.last
+    assert "identity card" in answer.text
+    await client.press("Write back", screen=answer)
+    await client.send("Thank you! Is Saturday possible?")
+    assert "Saturday" in colleague.last.text
+    assert len(leaving.screens) == seen_by_leaving  # the one who left hears nothing more
+
+
+async def test_a_case_of_the_only_staff_member_goes_back_to_the_managers_queue(
+    harness: Harness, cli, capsys
+) -> None:
+    manager = await manager_phone(harness, "en")
+    await link(harness, "employment_centre", EMPLOYMENT_STAFF, "en")
+    _, number = await client_with_a_case(harness, "Where do I register?")
+
+    assert await cli("providers", "unlink", str(EMPLOYMENT_STAFF)) == 0
+    assert f"case {number} is back in the OSS manager's queue" in capsys.readouterr().out
+    await harness.deliver()
+    back = manager.last
+    assert f"№{number}" in back.text and "returned" in back.text
+    assert back.has_button("Assign")
+    [history] = await manager.send(f"/case {number}")
+    assert "returned" in history.text.lower()
+
+
+async def test_a_staff_member_moved_to_another_provider_leaves_the_old_cases_behind(
+    harness: Harness, cli, capsys
+) -> None:
+    manager = await manager_phone(harness, "en")
+    moving = await link(harness, "employment_centre", EMPLOYMENT_STAFF, "en")
+    client, number = await client_with_a_case(harness, "Where do I register?")
+
+    assert await cli("providers", "link", "damu", str(EMPLOYMENT_STAFF)) == 0
+    out = capsys.readouterr().out
+    assert "now answers cases for damu" in out and f"case {number} is back" in out
+    await harness.deliver()
+    assert f"№{number}" in manager.last.text
+    # The client writes again: the moved account does not get it, the managers do.
+    seen_by_moving = len(moving.screens)
+    await manager.press("Reply", screen=manager.last)
+    await manager.send("We are finding you another specialist.")
+    await client.press("Write back", screen=client.last)
+    await client.send("Thank you, I will wait.")
+    assert "I will wait" in manager.last.text
+    assert len(moving.screens) == seen_by_moving
+
+
+async def test_unlinking_someone_who_is_not_linked_says_so(cli, capsys) -> None:
+    assert await cli("providers", "unlink", "123") == 1
+    assert "not linked" in capsys.readouterr().err
