@@ -1,14 +1,17 @@
-"""Staff who leave or move: their open cases are handed on, and the client's messages follow."""
+"""Staff who leave, move or erase their data: their open cases are handed on, the client's
+messages follow the case, and a staff member's /forget leaves neither name nor Telegram id."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
+from sqlalchemy import text
 
 from bot.cli import main as oss_bot
 from bot.tooling.harness import Harness, Phone
 from tests.support import (
+    DAMU_STAFF,
     EMPLOYMENT_STAFF,
     ask,
     case_number,
@@ -106,3 +109,42 @@ async def test_a_staff_member_moved_to_another_provider_leaves_the_old_cases_beh
 async def test_unlinking_someone_who_is_not_linked_says_so(cli, capsys) -> None:
     assert await cli("providers", "unlink", "123") == 1
     assert "not linked" in capsys.readouterr().err
+
+
+async def everything_stored(harness: Harness) -> str:
+    """Every value in every table that could hold a staff member's name or Telegram id."""
+    tables = ("people", "staff_accounts", "staff_invites", "outbox", "case_events", "cases")
+    dump = []
+    async with harness.services.db.read() as session:
+        for table in tables:
+            rows = (await session.execute(text(f"SELECT * FROM {table}"))).all()
+            dump.extend(str(tuple(row)) for row in rows)
+    return "\n".join(dump)
+
+
+async def test_a_staff_members_forget_erases_their_name_and_id_and_hands_on_their_cases(
+    harness: Harness,
+) -> None:
+    manager = await manager_phone(harness, "en")
+    await manager.send("/invite")
+    [invite] = await manager.press("Damu")
+    token = next(line for line in invite.text.splitlines() if "start=inv-" in line)
+    staff = harness.phone(DAMU_STAFF, "Aidana Serikkyzy", language_code="en")
+    await staff.send(f"/start {token.split('start=')[1]}")
+    assert "Aidana Serikkyzy now answers cases" in manager.last.text
+    client = await client_at_entry(harness, "biz-damu-support", "en", "entrepreneur")
+    number = case_number(await ask(client, "en", "How do I apply for a Damu guarantee?"))
+    assert f"№{number}" in staff.last.text
+    colleague = await link(harness, "damu", DAMU_STAFF + 1, "en")
+    assert "Aidana" in await everything_stored(harness)
+
+    await staff.send("/forget")
+    [done] = await staff.press("Yes, erase")
+    assert "erased" in done.text
+    await harness.deliver()
+    assert "Case for you" in colleague.last.text and f"№{number}" in colleague.last.text
+    stored = await everything_stored(harness)
+    assert "Aidana" not in stored and str(DAMU_STAFF) not in stored
+    # Back as anyone else: no staff commands, no cases.
+    [reply] = await staff.send("/cases")
+    assert f"№{number}" not in reply.text

@@ -24,6 +24,7 @@ from bot.models import (
     OutboxMessage,
     Person,
     StaffAccount,
+    StaffInvite,
     Subscription,
 )
 from bot.services import outbox
@@ -134,6 +135,11 @@ async def forget(
     """Erase the person's personal data; withdraw their open cases and tell who handles them."""
     async with db.write() as session:
         person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        account = await session.scalar(
+            select(StaffAccount).where(StaffAccount.telegram_id == telegram_id)
+        )
+        if account is not None:
+            await _forget_staff(session, account, manager_ids, default_language, now)
         conversation = await session.get(Conversation, telegram_id)
         if conversation is not None:
             await session.delete(conversation)
@@ -187,6 +193,46 @@ async def forget(
         person.consent_at = None
         log.info("person %s erased their data (%s cases)", person.id, len(cases))
         return Erased(len(cases), tuple(withdrawn))
+
+
+async def _forget_staff(
+    session: AsyncSession,
+    account: StaffAccount,
+    manager_ids: frozenset[int],
+    default_language: str,
+    now: datetime,
+) -> None:
+    """A staff member's /forget: they stop answering (their open cases are handed on), and
+    their name and Telegram id leave the staff account, the invite they used, the "linked"
+    notification and the cases' history."""
+    from bot.services.staff import release_cases
+
+    telegram_id, name = account.telegram_id, account.display_name
+    if account.active:
+        account.active = False
+        await session.flush()
+        await release_cases(
+            session, account, account.provider_id, reason="forgotten", manager_ids=manager_ids,
+            default_language=default_language, now=now,
+        )  # fmt: skip
+    account.display_name = None
+    account.telegram_id = -account.id
+    invites = await session.scalars(select(StaffInvite).where(StaffInvite.used_by == telegram_id))
+    for invite in list(invites):
+        invite.used_by = None
+    if name:
+        linked = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "staff_linked")
+        )
+        for row in list(linked):
+            if (row.payload or {}).get("name") == name[:64]:
+                row.payload = {**row.payload, "name": ERASED}
+    events = await session.scalars(
+        select(CaseEvent).where(CaseEvent.actor_telegram_id == telegram_id)
+    )
+    for event in list(events):
+        event.actor_telegram_id = None
+    log.info("staff account %s erased its data", account.id)
 
 
 async def apply_retention(
