@@ -148,3 +148,21 @@ async def test_a_staff_members_forget_erases_their_name_and_id_and_hands_on_thei
     # Back as anyone else: no staff commands, no cases.
     [reply] = await staff.send("/cases")
     assert f"№{number}" not in reply.text
+
+
+async def test_a_provider_writing_a_reply_when_the_client_erases_their_data_is_not_stuck(
+    harness: Harness,
+) -> None:
+    await manager_phone(harness, "en")
+    provider = await link(harness, "employment_centre", EMPLOYMENT_STAFF, "en")
+    client, number = await client_with_a_case(harness, "Where do I register?")
+    card = next(s for s in provider.screens if f"№{number}" in s.text)
+    [prompt] = await provider.press("Reply", screen=card)
+    assert "Write your answer" in prompt.text
+    await client.send("/forget")
+    await client.press("Yes, erase")
+    await harness.deliver()
+    assert "withdrawn" in provider.last.text
+    # Reply mode ended with the case: the next message is an ordinary one again.
+    screens = await provider.send("employment centre")
+    assert screens and all("not open for messages" not in s.text for s in screens)

@@ -173,6 +173,11 @@ async def forget(
                         session, recipient, NotificationKind.CASE_WITHDRAWN, payload, now=now
                     )
         await _scrub_cases(session, cases, now)
+        # Whoever was writing a reply on one of these cases is not any more.
+        if cases:
+            await session.execute(
+                delete(Conversation).where(Conversation.case_id.in_([c.id for c in cases]))
+            )
         # Nothing more goes to the person: their chat id is about to disappear.
         pending = await session.scalars(
             select(OutboxMessage).where(
