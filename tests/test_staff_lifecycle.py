@@ -150,6 +150,26 @@ async def test_a_staff_members_forget_erases_their_name_and_id_and_hands_on_thei
     assert f"№{number}" not in reply.text
 
 
+async def test_one_invite_opened_by_two_people_at_once_links_only_one(harness: Harness) -> None:
+    """On PostgreSQL both used to be linked (9 times in 10)."""
+    from bot.services import staff
+
+    manager = await manager_phone(harness, "en")
+    for attempt in range(3):
+        await manager.send("/invite")
+        [invite] = await manager.press("Damu")
+        line = next(line for line in invite.text.splitlines() if "start=inv-" in line)
+        token = line.split("start=")[1]
+        first = harness.phone(DAMU_STAFF + 10 * attempt, "First", language_code="en")
+        second = harness.phone(DAMU_STAFF + 10 * attempt + 1, "Second", language_code="en")
+        await asyncio.gather(first.send(f"/start {token}"), second.send(f"/start {token}"))
+        welcomed = [p for p in (first, second) if "You now answer cases" in p.last.text]
+        refused = [p for p in (first, second) if "not valid" in p.last.text]
+        assert len(welcomed) == 1 and len(refused) == 1
+    linked = await staff.linked_accounts(harness.services.db)
+    assert len(linked["damu"]) == 3
+
+
 async def test_a_provider_writing_a_reply_when_the_client_erases_their_data_is_not_stuck(
     harness: Harness,
 ) -> None:
