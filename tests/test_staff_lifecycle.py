@@ -186,3 +186,23 @@ async def test_a_provider_writing_a_reply_when_the_client_erases_their_data_is_n
     # Reply mode ended with the case: the next message is an ordinary one again.
     screens = await provider.send("employment centre")
     assert screens and all("not open for messages" not in s.text for s in screens)
+
+
+async def test_a_provider_writing_a_reply_when_the_case_is_reassigned_is_not_stuck(
+    harness: Harness,
+) -> None:
+    manager = await manager_phone(harness, "en")
+    provider = await link(harness, "employment_centre", EMPLOYMENT_STAFF, "en")
+    await link(harness, "damu", DAMU_STAFF, "en")
+    _, number = await client_with_a_case(harness, "Where do I register?")
+    card = next(s for s in provider.screens if f"№{number}" in s.text)
+    [prompt] = await provider.press("Reply", screen=card)
+    assert "Write your answer" in prompt.text
+    await manager.press(
+        "Reassign", screen=next(s for s in manager.screens if s.has_button("Reassign"))
+    )
+    await manager.press("Damu")
+    assert "another provider" in provider.last.text
+    screens = await provider.send("employment centre")
+    assert screens and all("not available" not in s.text for s in screens)
+    assert all("not open for messages" not in s.text for s in screens)
