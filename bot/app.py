@@ -25,6 +25,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot.backups import schedule_daily_backup
 from bot.container import Services
 from bot.db import forget_processed_updates
 from bot.resilience import ResilientRequest
@@ -102,6 +103,7 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
                 days=(1, 2, 3, 4, 5),  # PTB counts Sunday as 0
                 name="morning-digest",
             )
+            schedule_daily_backup(jobs, services.settings)
     log.info("bot @%s is ready", application.bot.username)
 
 
@@ -109,9 +111,11 @@ async def _tick(context: CallbackContext[Any, Any, Any, Any]) -> None:
     """Check deadlines and follow-ups (computed from the database, so restarts lose none)."""
     services: Services = context.application.bot_data["services"]
     counts = await services.cases.tick()
+    settings = services.settings
     counts["erased"] = await privacy.apply_retention(
-        services.db, now=services.clock(), days=services.settings.retention_days
-    )
+        services.db, now=services.clock(), days=settings.retention_days,
+        draft_days=settings.draft_days,
+    )  # fmt: skip
     await forget_processed_updates(services.db, before=services.clock() - timedelta(days=2))
     await asyncio.to_thread(services.knowledge.reload_if_changed)  # follow another's /reload
     if any(counts.values()):

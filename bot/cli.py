@@ -84,6 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 path=urlparse(settings.webhook_url).path,
                 public_url=settings.webhook_url,
                 secret=settings.webhook_secret,
+                max_body=settings.webhook_max_body,
             )
         )
     else:
@@ -103,14 +104,55 @@ async def _upgrade(url: str) -> None:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    """Apply migrations, or write a new one from the models."""
+    """Apply migrations, write a new one from the models, back up or restore."""
     settings = load_settings()
     configure_logging(settings.log_level)
+    if args.db_command == "backup":
+        return _backup(settings, args.path)
+    if args.db_command == "restore":
+        return _restore(settings, args.path, force=args.force)
     if args.db_command == "upgrade":
         asyncio.run(_upgrade(settings.database_url))
         print("The database is up to date.")
         return 0
     asyncio.run(_revision(settings.database_url, args.message))
+    return 0
+
+
+def _backup(settings: Settings, path: str | None) -> int:
+    from pathlib import Path
+
+    from bot import backups
+
+    target = Path(path).expanduser() if path else backups.default_path(settings)
+    if target.is_dir():
+        target = target / backups.default_path(settings).name
+    try:
+        written = backups.backup(settings.database_url, target)
+    except backups.BackupError as exc:
+        print(f"No backup was made: {exc}", file=sys.stderr)
+        return 1
+    print(f"Backup written: {written.path} ({written.size / 1e6:.1f} MB, {written.seconds:.1f} s)")
+    print("Copy it off this machine too (see README: Security, backups).")
+    return 0
+
+
+def _restore(settings: Settings, path: str, *, force: bool) -> int:
+    from pathlib import Path
+
+    from bot import backups
+
+    try:
+        restored = backups.restore(
+            settings.database_url, Path(path), force=force, save_dir=settings.backup_dir
+        )
+    except backups.BackupError as exc:
+        print(f"Nothing was restored: {exc}", file=sys.stderr)
+        return 1
+    if restored.saved_previous is not None:
+        print(f"The database as it was is saved in {restored.saved_previous}")
+    asyncio.run(_upgrade(settings.database_url))  # a backup from an older version catches up
+    print(f"Restored from {path} (migration {restored.revision}, {restored.seconds:.1f} s).")
     return 0
 
 
@@ -158,7 +200,7 @@ def cmd_kb(args: argparse.Namespace) -> int:
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
-    """List the providers with their linked staff, or link a staff account."""
+    """List the providers with their linked staff, link (or move) or unlink a staff account."""
     from bot.knowledge import cli as kb_cli
 
     settings = load_settings()
@@ -166,7 +208,37 @@ def cmd_providers(args: argparse.Namespace) -> int:
     if args.providers_command == "list":
         linked = asyncio.run(_linked_accounts(settings))
         return kb_cli.providers_list(settings.knowledge_dir, linked, as_json=args.json)
+    if args.providers_command == "unlink":
+        return asyncio.run(_unlink(settings, args.telegram_user_id))
     return asyncio.run(_link(settings, args.provider_id, args.telegram_user_id))
+
+
+def _say_released(released: Any) -> None:
+    for case_id, telegram_id in released.to_staff:
+        print(f"  case {case_id} now goes to Telegram user {telegram_id} of the same provider")
+    for case_id in released.to_manager:
+        print(f"  case {case_id} is back in the OSS manager's queue (no other staff)")
+
+
+async def _unlink(settings: Settings, telegram_id: int) -> int:
+    from bot.db import Database
+    from bot.services import staff
+
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+        released = await staff.unlink_account(
+            database, telegram_id, manager_ids=settings.manager_ids,
+            default_language=settings.default_language,
+        )  # fmt: skip
+    finally:
+        await database.dispose()
+    if released is None:
+        print(f"Telegram user {telegram_id} is not linked to any provider.", file=sys.stderr)
+        return 1
+    print(f"Telegram user {telegram_id} no longer answers cases.")
+    _say_released(released)
+    return 0
 
 
 async def _linked_accounts(settings: Settings) -> dict[str, list[int]]:
@@ -196,10 +268,14 @@ async def _link(settings: Settings, provider_id: str, telegram_id: int) -> int:
     database = Database(settings.database_url)
     try:
         await database.upgrade()
-        await staff.link_account(database, provider_id, telegram_id)
+        released = await staff.link_account(
+            database, provider_id, telegram_id, manager_ids=settings.manager_ids,
+            default_language=settings.default_language,
+        )  # fmt: skip
     finally:
         await database.dispose()
     print(f"Telegram user {telegram_id} now answers cases for {provider_id}.")
+    _say_released(released)
     return 0
 
 
@@ -360,6 +436,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply the migrations")
     revision = db_sub.add_parser("revision", help="write a migration from the models")
     revision.add_argument("-m", "--message", required=True)
+    backup = db_sub.add_parser("backup", help="a consistent copy of the database, while it runs")
+    backup.add_argument(
+        "path", nargs="?", help="the file or folder to write to (default: BACKUP_DIR)"
+    )
+    restore = db_sub.add_parser("restore", help="replace the database with a checked backup")
+    restore.add_argument("path", help="the backup file")
+    restore.add_argument(
+        "--force", action="store_true", help="replace a database that holds data (stop the bot)"
+    )
 
     kb = sub.add_parser("kb", help="the knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
@@ -379,6 +464,10 @@ def build_parser() -> argparse.ArgumentParser:
     link = providers_sub.add_parser("link", help="link a staff account without Telegram")
     link.add_argument("provider_id")
     link.add_argument("telegram_user_id", type=int)
+    unlink = providers_sub.add_parser(
+        "unlink", help="a staff account stops answering cases; its open cases are handed on"
+    )
+    unlink.add_argument("telegram_user_id", type=int)
 
     report = sub.add_parser("report", help="the manager's report")
     report.add_argument("--from", dest="date_from")

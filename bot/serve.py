@@ -22,9 +22,10 @@ from typing import Any
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
+from tornado.http1connection import HTTP1Connection
 from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
-from tornado.web import RequestHandler
+from tornado.web import RequestHandler, stream_request_body
 
 log = logging.getLogger(__name__)
 
@@ -135,22 +136,76 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
         pass
 
 
+# Telegram's updates are a few kilobytes (a message is at most 4,096 characters); a megabyte
+# leaves room for any of them and none for an attacker who wants the process's memory.
+DEFAULT_MAX_BODY = 1024 * 1024
+
+
+@stream_request_body
 class _WebhookHandler(RequestHandler):
-    def initialize(self, bot_application: AnyApplication, secret: str) -> None:
+    """Telegram's webhook: the secret token and the size are checked before any body is read.
+
+    With `stream_request_body`, `prepare` runs as soon as the headers have arrived; a request
+    without the right secret, or announcing a body over the limit, is answered at once and the
+    connection closed, so its body is never read. A chunked body (no length announced) is
+    counted as it arrives and refused past the limit, never buffered whole.
+    """
+
+    def initialize(self, bot_application: AnyApplication, secret: str, max_body: int) -> None:
         self.bot_application = bot_application
         self.secret = secret
+        self.max_body = max_body
+        self.chunks: list[bytes] = []
+        self.received = 0
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             log.warning("webhook request without the right secret token refused")
-            self.set_status(403)
-            self.finish()
+            self._refuse(403)
             return
+        length = self.request.headers.get("Content-Length")
+        if length is not None and not length.isdigit():
+            self._refuse(400)
+            return
+        if length is not None and int(length) > self.max_body:
+            log.warning("webhook request of %s bytes refused (limit %s)", length, self.max_body)
+            self._refuse(413)
+            return
+        # Tornado itself stops reading a chunked body whose declared chunks pass the limit.
+        self._limit_body(self.max_body)
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._finished:
+            return
+        self.received += len(chunk)
+        if self.received > self.max_body:
+            log.warning("webhook request body over %s bytes refused", self.max_body)
+            self.chunks.clear()
+            self._refuse(413)
+            return
+        self.chunks.append(chunk)
+
+    def _refuse(self, status: int) -> None:
+        """Answer `status` and close the connection without reading the rest of the body."""
+        self._limit_body(0)
+        self.set_status(status)
+        self.set_header("Connection", "close")
+        self.finish()
+
+    def _limit_body(self, size: int) -> None:
+        connection = self.request.connection
+        if isinstance(connection, HTTP1Connection):
+            connection.set_max_body_size(size)
+
+    async def post(self) -> None:
         try:
-            data = json.loads(self.request.body)
+            data = json.loads(b"".join(self.chunks))
+            if not isinstance(data, dict):
+                raise TypeError(f"an update is a JSON object, not {type(data).__name__}")
             update = Update.de_json(data, self.bot_application.bot)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            log.warning("webhook request with an unreadable update refused: %s", exc)
             self.set_status(400)
             self.finish()
             return
@@ -159,11 +214,21 @@ class _WebhookHandler(RequestHandler):
         self.finish()
 
 
-def webhook_app(application: AnyApplication, path: str, secret: str) -> WebApplication:
+def webhook_app(
+    application: AnyApplication, path: str, secret: str, *, max_body: int = DEFAULT_MAX_BODY
+) -> WebApplication:
     """The web application that receives Telegram's webhook requests on `path`."""
     route = "/" + path.strip("/")
-    return WebApplication(
-        [(route, _WebhookHandler, {"bot_application": application, "secret": secret})]
+    options = {"bot_application": application, "secret": secret, "max_body": max_body}
+    return WebApplication([(route, _WebhookHandler, options)])
+
+
+def webhook_server(
+    application: AnyApplication, path: str, secret: str, *, max_body: int = DEFAULT_MAX_BODY
+) -> HTTPServer:
+    """The HTTP server for the webhook; `max_body` is also tornado's ceiling for any body."""
+    return HTTPServer(
+        webhook_app(application, path, secret, max_body=max_body), max_body_size=max_body
     )
 
 
@@ -176,13 +241,14 @@ async def serve_webhook(
     public_url: str,
     secret: str,
     register: bool = True,
+    max_body: int = DEFAULT_MAX_BODY,
     stop: asyncio.Event | None = None,
 ) -> None:
     """Receive updates by webhook; answer 200 only once an update was handled."""
     stop = stop or asyncio.Event()
     _stop_on_signals(stop)
     await _start(application)
-    server = HTTPServer(webhook_app(application, path, secret))
+    server = webhook_server(application, path, secret, max_body=max_body)
     server.listen(port, listen)
     try:
         if register:

@@ -15,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("kk", "ru", "en")
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+SECRET_MIN_LENGTH = 16
+MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 _USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 
 
@@ -42,6 +44,7 @@ class Settings:
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    webhook_max_body: int = 1024 * 1024
     log_level: str = "INFO"
     bot_username: str | None = None
     case_due_hours: float = 16.0
@@ -50,6 +53,10 @@ class Settings:
     workday: tuple[time, time] = (time(9, 0), time(18, 0))
     digest_time: time = time(9, 0)
     retention_days: int = 365
+    draft_days: int = 30
+    backup_dir: Path = PROJECT_ROOT / "data" / "backups"
+    backup_keep: int = 7
+    backup_time: time = time(3, 0)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -142,7 +149,17 @@ class Settings:
                     "come from Telegram are refused"
                 )
         if webhook_secret is not None and not _SECRET_RE.fullmatch(webhook_secret):
-            problems.append("WEBHOOK_SECRET: use 1-256 characters: letters, digits, '_' and '-'")
+            problems.append(
+                "WEBHOOK_SECRET: use only letters, digits, '_' and '-', at most 256 of them; "
+                f"make one with: {MAKE_SECRET}"
+            )
+        elif webhook_secret is not None and len(webhook_secret) < SECRET_MIN_LENGTH:
+            problems.append(
+                f"WEBHOOK_SECRET: {len(webhook_secret)} characters are too easy to guess; use at "
+                f"least {SECRET_MIN_LENGTH} (letters, digits, '_' and '-'). "
+                f"Make one with: {MAKE_SECRET}"
+            )
+        max_body_kb = _number(get("WEBHOOK_MAX_BODY_KB"), "WEBHOOK_MAX_BODY_KB", 1024, problems)
 
         port_text = get("WEBHOOK_PORT") or "8443"
         port = int(port_text) if port_text.isdigit() else -1
@@ -166,6 +183,15 @@ class Settings:
         workday = _workday(get("WORKDAY") or "09:00-18:00", problems)
         digest = _clock_time(get("DIGEST_TIME") or "09:00", "DIGEST_TIME", problems)
         retention = _number(get("RETENTION_DAYS"), "RETENTION_DAYS", 365, problems)
+        draft_days = _number(get("DRAFT_DAYS"), "DRAFT_DAYS", 30, problems)
+        backup_dir = Path(get("BACKUP_DIR") or data_dir / "backups")
+        keep_text = get("BACKUP_KEEP") or "7"
+        if not keep_text.isdigit():
+            problems.append(
+                f"BACKUP_KEEP: {keep_text!r} is not a whole number of daily backups to keep "
+                "(0 turns the daily backup off)"
+            )
+        backup_time = _clock_time(get("BACKUP_TIME") or "03:00", "BACKUP_TIME", problems)
 
         if problems:
             raise SettingsError(problems)
@@ -182,6 +208,7 @@ class Settings:
             webhook_secret=webhook_secret,
             webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
             webhook_port=port,
+            webhook_max_body=int(max_body_kb * 1024),
             log_level=log_level,
             bot_username=bot_username,
             case_due_hours=due_hours,
@@ -190,6 +217,10 @@ class Settings:
             workday=workday,
             digest_time=digest,
             retention_days=int(retention),
+            draft_days=max(int(draft_days), 1),
+            backup_dir=backup_dir,
+            backup_keep=int(keep_text) if keep_text.isdigit() else 7,
+            backup_time=backup_time,
         )
 
 

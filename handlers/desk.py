@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from babel.dates import format_datetime
 from telegram import InlineKeyboardMarkup, Update
 
@@ -55,6 +57,8 @@ STATUS_NAMES = {
     "resolved": N_("resolved"),
     "closed": N_("closed"),
 }
+
+MAX_CASE_NUMBER = 2**31 - 1  # the largest id either database can hold in the column
 
 
 async def _actor(update: Update, context: BotContext) -> Actor:
@@ -123,12 +127,19 @@ async def show_case(update: Update, context: BotContext, case_id: int) -> None:
 async def case_command(update: Update, context: BotContext) -> None:
     """/case N: one case with its whole history."""
     args = context.args or []
-    if len(args) != 1 or not args[0].lstrip("№#").isdigit():
+    # ASCII digits only: "²" and "①" are digits to str.isdigit but not to int(), and a number
+    # of 20 digits fits no database column; no case has more than nine.
+    number = re.fullmatch(r"[№#]?([0-9]{1,18})", args[0]) if len(args) == 1 else None
+    if number is None:
         await context.bot.send_message(
             user_id(update), context._("Write the case number: /case 42")
         )
         return
-    await show_case(update, context, int(args[0].lstrip("№#")))
+    case_id = int(number.group(1))
+    if case_id > MAX_CASE_NUMBER:
+        await context.bot.send_message(user_id(update), context._("There is no such case for you."))
+        return
+    await show_case(update, context, case_id)
 
 
 async def view_case(update: Update, context: BotContext, press: CaseHistory) -> None:

@@ -65,3 +65,48 @@ async def test_reload_is_not_for_clients(harness: Harness) -> None:
     await person.press("English")
     [answer] = await person.send("/reload")
     assert "I do not know this command" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("make_link", "says"),
+    [
+        (lambda link: link.symlink_to("gone.yaml"), "gone.yaml"),
+        (lambda link: link.symlink_to(link.name), "circle"),
+    ],
+    ids=["dangling", "looping"],
+)
+async def test_a_broken_link_in_the_base_is_named_on_reload_and_the_old_base_stays(
+    editable, make_link, says: str
+) -> None:
+    harness, folder = editable
+    manager = harness.phone(MANAGER_ID, "Manager", language_code="en")
+    await manager.send("/start")
+    await manager.press("English")
+    before = harness.services.kb
+    make_link(folder / "entries" / "extra.yaml")
+    [answer] = await manager.send("/reload")
+    assert "the old one stays in service" in answer.text
+    assert "entries/extra.yaml" in answer.text and says in answer.text
+    assert harness.services.kb is before
+    # The once-a-minute check sees the same broken file: it does not fail, nor reload again.
+    assert harness.services.knowledge.reload_if_changed() == ()
+    (folder / "entries" / "extra.yaml").unlink()
+    assert harness.services.knowledge.reload_if_changed() == ()  # reloaded: valid again
+    assert harness.services.kb is not before
+
+
+async def test_nested_yaml_aliases_are_refused_in_a_short_message(editable) -> None:
+    """Ten aliases of ten aliases of ... stand for millions of items in a few lines."""
+    harness, folder = editable
+    manager = harness.phone(MANAGER_ID, "Manager", language_code="en")
+    await manager.send("/start")
+    await manager.press("English")
+    lines = ['a0: &a0 ["lol"]']
+    for level in range(1, 7):
+        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 10)}]")
+    lines.append("entries:\n  - id: laughs\n    title: *a6")
+    (folder / "entries" / "laughs.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    [answer] = await manager.send("/reload")
+    assert "the old one stays in service" in answer.text
+    assert "entries/laughs.yaml" in answer.text and "alias" in answer.text
+    assert len(answer.text) < 600

@@ -32,11 +32,20 @@ class KnowledgeHolder:
         return self._current
 
     def _files_stamp(self) -> tuple[tuple[str, int, int], ...]:
-        """Name, size and modification time of every file of the base."""
-        return tuple(
-            (str(path), path.stat().st_size, path.stat().st_mtime_ns)
-            for path in sorted(self._directory.rglob("*.y*ml"))
-        )
+        """Name, size and modification time of every file of the base.
+
+        A file that cannot be read (a broken or looping link) counts with -1: the loader
+        reports it, and this must not fail the once-a-minute check every minute.
+        """
+        stamp = []
+        for path in sorted(self._directory.rglob("*.y*ml")):
+            try:
+                info = path.stat()
+            except OSError:
+                stamp.append((str(path), -1, -1))
+            else:
+                stamp.append((str(path), info.st_size, info.st_mtime_ns))
+        return tuple(stamp)
 
     def reload_if_changed(self) -> tuple[str, ...]:
         """Reload when a file changed since the last load: another process may have been told

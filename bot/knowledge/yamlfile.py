@@ -1,7 +1,10 @@
-"""Read one YAML file of the knowledge base strictly: dates stay text, duplicate keys fail."""
+"""Read one YAML file of the knowledge base strictly: dates stay text, duplicate keys and
+aliases fail, a broken link says what it points to."""
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +47,38 @@ class _StrictLoader(_BaseLoader):
                 )
         return super().construct_mapping(node, deep=deep)
 
+    def construct_document(self, node: yaml.Node) -> Any:
+        """Build the document, refusing aliases before anything is built from them."""
+        _refuse_aliases(node)
+        return super().construct_document(node)
+
+
+def _refuse_aliases(root: yaml.Node) -> None:
+    """Fail on a node reached twice: an alias (`*name`) of an anchored value (`&name`).
+
+    The base does not need them, and nested aliases ("billion laughs") make a few lines stand
+    for a value of millions of items, which an error message quoting it would spell out.
+    The walk stops at the first repetition, so it is as cheap as the file is short.
+    """
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                "the value anchored here (&name) is repeated with an alias (*name); "
+                "aliases are not allowed: write the value out in full",
+                node.start_mark,
+            )
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+
 
 # Dates are checked by the loader, with a message a curator can act on, instead of PyYAML
 # failing deep inside its constructor on "2026-13-01".
@@ -58,10 +93,19 @@ def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
+        if path.is_symlink():
+            raise YamlFileError(
+                f"a link to {os.readlink(path)!r}, which does not exist: "
+                "put the file back or remove the link"
+            ) from exc
         raise YamlFileError("file not found") from exc
     except UnicodeDecodeError as exc:
         raise YamlFileError(f"not UTF-8 text (byte {exc.start})") from exc
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise YamlFileError(
+                f"a link that leads round in a circle (to {os.readlink(path)!r}): remove the link"
+            ) from exc
         raise YamlFileError(f"cannot read the file: {exc.strerror}") from exc
     try:
         return yaml.load(text, Loader=_StrictLoader)

@@ -39,6 +39,7 @@ from bot.models import (
     UTCDateTime,
 )
 from bot.services import outbox
+from bot.services.safetext import clean_text
 from bot.services.subscriptions import TOPICS
 
 CONVERSATION = "announce"
@@ -147,7 +148,7 @@ async def write_text(
     db: Database, manager_id: int, text: str, *, segment: Segment, now: datetime
 ) -> AnnouncementView:
     """Turn the manager's message into a draft announcement for `segment`."""
-    text = text.strip()
+    text = clean_text(text).strip()
     if not text:
         raise AnnouncementError("bad_value", "empty text")
     if len(text) > MAX_TEXT:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import delete, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import Database
@@ -22,6 +24,7 @@ from bot.models import (
     OutboxMessage,
     Person,
     StaffAccount,
+    StaffInvite,
     Subscription,
 )
 from bot.services import outbox
@@ -33,6 +36,7 @@ from bot.services.people import Profile
 log = logging.getLogger(__name__)
 
 ERASED = "[erased]"
+DRAFT_DAYS = 30  # a question left unsent this long is removed (DRAFT_DAYS in the settings)
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,11 @@ async def forget(
     """Erase the person's personal data; withdraw their open cases and tell who handles them."""
     async with db.write() as session:
         person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        account = await session.scalar(
+            select(StaffAccount).where(StaffAccount.telegram_id == telegram_id)
+        )
+        if account is not None:
+            await _forget_staff(session, account, manager_ids, default_language, now)
         conversation = await session.get(Conversation, telegram_id)
         if conversation is not None:
             await session.delete(conversation)
@@ -164,6 +173,11 @@ async def forget(
                         session, recipient, NotificationKind.CASE_WITHDRAWN, payload, now=now
                     )
         await _scrub_cases(session, cases, now)
+        # Whoever was writing a reply on one of these cases is not any more.
+        if cases:
+            await session.execute(
+                delete(Conversation).where(Conversation.case_id.in_([c.id for c in cases]))
+            )
         # Nothing more goes to the person: their chat id is about to disappear.
         pending = await session.scalars(
             select(OutboxMessage).where(
@@ -186,10 +200,60 @@ async def forget(
         return Erased(len(cases), tuple(withdrawn))
 
 
-async def apply_retention(db: Database, *, now: datetime, days: int) -> int:
-    """Erase the personal content of cases closed or resolved more than `days` ago."""
+async def _forget_staff(
+    session: AsyncSession,
+    account: StaffAccount,
+    manager_ids: frozenset[int],
+    default_language: str,
+    now: datetime,
+) -> None:
+    """A staff member's /forget: they stop answering (their open cases are handed on), and
+    their name and Telegram id leave the staff account, the invite they used, the "linked"
+    notification and the cases' history."""
+    from bot.services.staff import release_cases
+
+    telegram_id, name = account.telegram_id, account.display_name
+    if account.active:
+        account.active = False
+        await session.flush()
+        await release_cases(
+            session, account, account.provider_id, reason="forgotten", manager_ids=manager_ids,
+            default_language=default_language, now=now,
+        )  # fmt: skip
+    account.display_name = None
+    account.telegram_id = -account.id
+    invites = await session.scalars(select(StaffInvite).where(StaffInvite.used_by == telegram_id))
+    for invite in list(invites):
+        invite.used_by = None
+    if name:
+        linked = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "staff_linked")
+        )
+        for row in list(linked):
+            if (row.payload or {}).get("name") == name[:64]:
+                row.payload = {**row.payload, "name": ERASED}
+    events = await session.scalars(
+        select(CaseEvent).where(CaseEvent.actor_telegram_id == telegram_id)
+    )
+    for event in list(events):
+        event.actor_telegram_id = None
+    log.info("staff account %s erased its data", account.id)
+
+
+async def apply_retention(
+    db: Database, *, now: datetime, days: int, draft_days: int = DRAFT_DAYS
+) -> int:
+    """Erase the personal content of cases closed or resolved more than `days` ago, and
+    questions left unsent for `draft_days` (their text, files and phone number)."""
     cutoff = now - timedelta(days=days)
     async with db.write() as session:
+        stale = delete(Conversation).where(
+            Conversation.kind == "draft",
+            Conversation.updated_at < now - timedelta(days=draft_days),
+        )
+        removed = cast("CursorResult[Any]", await session.execute(stale)).rowcount
+        if removed:
+            log.info("retention: removed %s questions left unsent", removed)
         cases = list(
             await session.scalars(
                 select(Case).where(

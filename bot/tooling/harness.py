@@ -245,9 +245,11 @@ class Harness:
         from bot.services import privacy
 
         counts = await self.services.cases.tick()
+        settings = self.services.settings
         counts["erased"] = await privacy.apply_retention(
-            self.services.db, now=self.services.clock(), days=self.services.settings.retention_days
-        )
+            self.services.db, now=self.services.clock(), days=settings.retention_days,
+            draft_days=settings.draft_days,
+        )  # fmt: skip
         await self.deliver()
         return counts
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.models import Conversation
 from bot.services.cases.errors import CaseError
 from bot.services.cases.records import DeskBase, set_conversation
+from bot.services.safetext import clean_text
 
 MAX_PARTS = 20
 MAX_TEXT = 4096  # Telegram's own limit for one message
@@ -99,10 +100,10 @@ def clean_part(part: dict[str, Any]) -> dict[str, Any]:
     """Keep only the known fields of a message part, with texts cut to a safe length."""
     kind = part.get("type")
     if kind == "text":
-        return {"type": "text", "text": str(part.get("text", ""))[:MAX_TEXT]}
+        return {"type": "text", "text": clean_text(str(part.get("text", "")))[:MAX_TEXT]}
     if kind in FILE_TYPES:
         clean = {"type": kind, "file_id": str(part["file_id"])}
         if part.get("caption"):
-            clean["caption"] = str(part["caption"])[:1000]
+            clean["caption"] = clean_text(str(part["caption"]))[:1000]
         return clean
     raise CaseError("bad_state", f"unsupported part {kind!r}")

@@ -19,6 +19,7 @@ from bot.services.cases.records import (
     CaseView,
     DeskBase,
     end_conversations,
+    end_reply_on,
     language_of,
     least_loaded_staff,
     load_case,
@@ -117,6 +118,7 @@ class Lifecycle(DeskBase):
                     moved = await view(session, case)
                     kind = NotificationKind.CASE_MOVED_AWAY
                     await self.notify(session, old.telegram_id, kind, moved, now)
+                    await end_reply_on(session, old.telegram_id, case.id)
             restart_clock(self, case, now)
             await self._assign(session, case, staff, actor, now)
             return await view(session, case)

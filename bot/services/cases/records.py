@@ -299,6 +299,13 @@ async def end_conversation_of(session: AsyncSession, telegram_id: int) -> None:
         await session.delete(row)
 
 
+async def end_reply_on(session: AsyncSession, telegram_id: int, case_id: int) -> None:
+    """Forget the reply the person was writing on this case (not anything else)."""
+    row = await session.get(Conversation, telegram_id)
+    if row is not None and row.case_id == case_id:
+        await session.delete(row)
+
+
 async def end_conversations(session: AsyncSession, case_id: int) -> None:
     """Forget every reply being written on the case."""
     rows = await session.scalars(select(Conversation).where(Conversation.case_id == case_id))

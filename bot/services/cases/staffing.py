@@ -5,13 +5,14 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.models import StaffAccount, StaffInvite
 from bot.services import outbox
 from bot.services.cases.errors import Actor, CaseError
 from bot.services.cases.records import DeskBase, language_of, require
 from bot.services.outbox import NotificationKind
+from bot.services.staff import release_cases
 
 INVITE_DAYS = 3
 
@@ -42,27 +43,46 @@ class Staffing(DeskBase):
         """Link the account to the invite's provider; return the provider id."""
         now = self.clock()
         async with self.db.write() as session:
-            invite = await session.scalar(select(StaffInvite).where(StaffInvite.token == token))
-            if invite is None or invite.used_at is not None or invite.expires_at < now:
+            # One conditional UPDATE claims the invite: of two people who open the same link
+            # at once, exactly one changes the row (a read, then a write, let both through on
+            # PostgreSQL).
+            claimed = await session.scalar(
+                update(StaffInvite)
+                .where(
+                    StaffInvite.token == token,
+                    StaffInvite.used_at.is_(None),
+                    StaffInvite.expires_at >= now,
+                )
+                .values(used_at=now, used_by=telegram_id)
+                .returning(StaffInvite.provider_id)
+            )
+            if claimed is None:
                 raise CaseError("not_found", "invite")
-            invite.used_at, invite.used_by = now, telegram_id
+            provider_id = str(claimed)
             staff = await session.scalar(
                 select(StaffAccount).where(StaffAccount.telegram_id == telegram_id)
             )
             if staff is None:
-                staff = StaffAccount(telegram_id=telegram_id, provider_id=invite.provider_id)
+                staff = StaffAccount(telegram_id=telegram_id, provider_id=provider_id)
                 session.add(staff)
-            staff.provider_id = invite.provider_id
+            elif staff.provider_id != provider_id and staff.active:  # moved: hand on the cases
+                old_provider, staff.provider_id = staff.provider_id, provider_id
+                await session.flush()
+                await release_cases(
+                    session, staff, old_provider, reason="moved", manager_ids=self.manager_ids,
+                    default_language=self.default_language, now=now,
+                )  # fmt: skip
+            staff.provider_id = provider_id
             staff.display_name = display_name[:128]
             staff.active = True
             staff.linked_at = now
             for manager in sorted(self.manager_ids):
                 payload = {
                     "lang": await language_of(session, manager, self.default_language),
-                    "provider_id": invite.provider_id,
+                    "provider_id": provider_id,
                     "name": display_name[:64],
                 }
                 await outbox.enqueue(
                     session, manager, NotificationKind.STAFF_LINKED, payload, now=now
                 )
-            return invite.provider_id
+            return provider_id
