@@ -493,7 +493,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--people", type=int, default=20_000, help="people in the scale data")
     bench.add_argument("--cases", type=int, default=100_000, help="cases in the scale data")
     bench.add_argument("--repeat", type=int, default=5, help="repetitions of each scale timing")
-    bench.add_argument("--quick", action="store_true", help="a short broadcast (600 recipients)")
+    bench.add_argument("--burst-rate", type=float, default=100.0, help="open-loop updates/s")
+    bench.add_argument("--burst-seconds", type=float, help="open-loop run length (60; --quick 15)")
+    bench.add_argument(
+        "--quick", action="store_true", help="a short broadcast (600 recipients) and burst (15 s)"
+    )
     return parser
 
 

@@ -13,7 +13,7 @@ import pytest
 from bot.cli import main
 
 TINY = ["bench", "--clients", "20", "--broadcast", "60", "--people", "200", "--cases", "1000",
-        "--repeat", "2"]  # fmt: skip
+        "--repeat", "2", "--burst-rate", "20", "--burst-seconds", "2"]  # fmt: skip
 
 
 @pytest.mark.slow
@@ -23,8 +23,8 @@ def test_a_tiny_bench_ends_with_every_figure_as_json(capsys: pytest.CaptureFixtu
     assert "updates per second" in "\n".join(lines[:-1])  # the readable table comes first
     figures = json.loads(lines[-1])
 
-    assert {"machine", "options", "traffic", "ceiling", "search", "scale", "broadcast",
-            "targets"} <= set(figures)  # fmt: skip
+    assert {"machine", "options", "traffic", "ceiling", "durable_anchor", "burst", "search",
+            "scale", "broadcast", "targets"} <= set(figures)  # fmt: skip
     assert figures["machine"]["cores"] >= 1
     assert figures["machine"]["database"].split()[0] in ("sqlite", "postgresql")
 
@@ -44,6 +44,19 @@ def test_a_tiny_bench_ends_with_every_figure_as_json(capsys: pytest.CaptureFixtu
     assert ceiling["updates"] == traffic["updates"]
     assert ceiling["updates_per_second"] > 0 and ceiling["ratio"] > 0
 
+    anchor = figures["durable_anchor"]
+    assert anchor["updates"] == traffic["updates"]
+    assert anchor["updates_per_second"] > 0
+    assert anchor["ratio"] == pytest.approx(
+        traffic["updates_per_second"] / anchor["updates_per_second"], abs=0.001
+    )
+
+    burst = figures["burst"]
+    assert burst["rate"] == 20 and burst["seconds"] == 2
+    assert burst["updates"] == 40 and burst["errors"] == 0
+    latency = burst["latency_ms"]
+    assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"]
+
     assert figures["search"]["queries"] > 0 and figures["search"]["p95_ms"] > 0
 
     scale = figures["scale"]
@@ -57,4 +70,5 @@ def test_a_tiny_bench_ends_with_every_figure_as_json(capsys: pytest.CaptureFixtu
     assert sending["recipients"] == 60 and sending["sent"] == 60 and sending["failed"] == 0
     assert sending["messages_per_second"] > 0 and sending["errors"] == 0
 
+    assert {"durable_anchor_ratio", "burst_p95_ms", "burst_p99_ms"} <= set(figures["targets"])
     assert all({"value", "target", "met"} <= set(check) for check in figures["targets"].values())

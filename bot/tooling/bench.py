@@ -1,12 +1,15 @@
 """The benchmarks behind `oss-bot bench`: the real bot, the fake Bot API, a throwaway database.
 
 One process, one fresh database (a temporary SQLite file, or a new PostgreSQL database next to
-DATABASE_URL's, dropped afterwards), five measurements:
+DATABASE_URL's, dropped afterwards), six measurements:
 
 1. mixed traffic: N clients at once, each doing what a person does (/start, language, five
    menu taps, a free-text search; one in ten asks a specialist, and the provider replies);
 2. the ceiling: a bare python-telegram-bot Application that echoes, on the same fake transport,
-   with the same number of updates and the same concurrency;
+   with the same number of updates and the same concurrency; and the durable anchor: the same,
+   but each update does one write transaction on the same database (insert its id, upsert the
+   person) before replying: the simplest bot that loses nothing, and our yardstick;
+2b. a burst: updates offered at a fixed rate (open loop), timed from when each was due;
 3. search over the whole knowledge base;
 4. scale of data: the manager's case list, a case view and a monthly report with 20,000 people
    and 100,000 cases in the database;
@@ -35,7 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -83,8 +86,11 @@ AUDIENCE_WEIGHTS = {
 CHAIN_WEIGHTS = {"apple": 0.35, "milk": 0.3, "soy": 0.1, "vegetables": 0.25}
 TARGETS = {
     "traffic_vs_ceiling": (">=", 0.5),
+    "durable_anchor_ratio": (">=", 1.0),
+    "burst_p95_ms": ("<", 100.0),
+    "burst_p99_ms": ("<", 250.0),
     "unloaded_p95_ms": ("<", 25.0),
-    "peak_memory_mb": ("<", 200.0),
+    "peak_memory_mb": ("<", 150.0),
     "search_p95_ms": ("<", 2.0),
     "broadcast_per_second": (">=", 27.0),
     "broadcast_429_percent": ("<", 1.0),
@@ -104,6 +110,8 @@ class BenchOptions:
     cases: int = 100_000
     repeat: int = 5
     seed: int = 8
+    burst_rate: float = 100.0
+    burst_seconds: float = 60.0
 
 
 # ---- figures --------------------------------------------------------------------------------
@@ -521,6 +529,144 @@ async def echo_ceiling(updates: int, clients: int) -> dict[str, Any]:
     }
 
 
+# ---- the durable anchor: the simplest bot that must not lose an update ----------------------
+
+ANCHOR_UPDATE_BASE = 2_000_000_000  # its update ids never meet the real bot's
+ANCHOR_CLIENT_BASE = 3_000_000
+
+
+def _durable(
+    db: Database,
+) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+    """Return a handler doing one write transaction per update, then replying."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from bot.models import ProcessedUpdate
+
+    upsert = sqlite_insert if db.is_sqlite else pg_insert
+
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        assert message is not None and message.text is not None and message.from_user
+        now = utcnow()
+        async with db.write() as session:  # the same engine, writers' lock and BEGIN IMMEDIATE
+            await session.execute(
+                insert(ProcessedUpdate).values(
+                    update_id=ANCHOR_UPDATE_BASE + update.update_id, processed_at=now
+                )
+            )
+            await session.execute(
+                upsert(Person)
+                .values(telegram_id=message.from_user.id, language="kk", first_seen=now,
+                        last_seen=now)
+                .on_conflict_do_update(index_elements=["telegram_id"], set_={"last_seen": now})
+            )  # fmt: skip
+        await message.reply_text(message.text)
+
+    return handle
+
+
+async def durable_anchor(db: Database, updates: int, clients: int) -> dict[str, Any]:
+    """Feed a bare Application that writes once per update the same load as the echo."""
+    fake = FakeTelegram()
+    app = (
+        Application.builder()
+        .token("1:bench-anchor-token")
+        .request(FakeRequest(fake))
+        .get_updates_request(FakeRequest(fake))
+        .concurrent_updates(CONCURRENCY)
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT, _durable(db)))
+    await app.initialize()
+    feeder = Feeder(app)
+    timings: list[float] = []
+    per_client, extra = divmod(updates, max(clients, 1))
+
+    async def client(user_id: int, count: int) -> None:
+        fake.add_user(user_id, "Anchor")
+        for n in range(count):
+            await feeder.feed(fake.text_update(user_id, f"hello {n}"), timings)
+
+    try:
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(client(ANCHOR_CLIENT_BASE + i, per_client + (i < extra)) for i in range(clients))
+        )
+        seconds = time.perf_counter() - start
+    finally:
+        await app.shutdown()
+    return {
+        "updates": len(timings),
+        "seconds": round(seconds, 2),
+        "updates_per_second": round(len(timings) / seconds, 1) if seconds else 0.0,
+        "latency_ms": percentiles(timings),
+    }
+
+
+# ---- bursts as they arrive: an open loop at a fixed rate ------------------------------------
+
+
+async def burst(
+    settings: Settings,
+    db: Database,
+    knowledge: KnowledgeHolder,
+    fake: FakeTelegram,
+    *,
+    clients: int,
+    rate: float,
+    seconds: float,
+) -> dict[str, Any]:
+    """Offer updates at a fixed rate, whatever the bot's pace; time each from when it was due.
+
+    The people are the mixed traffic's clients (they have chosen a language): each offer is,
+    in turn, a tap on the main menu button of their latest screen or a search.
+    """
+    services = Services(settings=settings, db=db, knowledge=knowledge)
+    app = build_application(services, request=FakeRequest(fake), rate_limit=False)
+    errors: list[BaseException] = []
+    app.bot_data["errors"] = errors
+    await _start_app(app)
+    queries = _queries(knowledge.current)
+    rng = random.Random(17)
+    timings: list[float] = []
+    total = int(rate * seconds)
+
+    async def offer(n: int, due: float) -> None:
+        chat_id = CLIENT_BASE + n % clients
+        message_id, data = _buttons(fake, chat_id)
+        if n % 2 == 0 and "m" in data:
+            update = fake.callback_update(chat_id, message_id, "m")
+        else:
+            update = fake.text_update(chat_id, rng.choice(queries))
+        await Feeder(app).feed(update)
+        timings.append(time.perf_counter() - due)
+
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        start = time.perf_counter()
+        for n in range(total):
+            due = start + n / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(offer(n, due)))
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        await _settle(db)
+    finally:
+        await _stop_app(app)
+    latency = percentiles(timings)
+    return {
+        "rate": rate,
+        "seconds": seconds,
+        "updates": len(timings),
+        "latency_ms": {k: latency[k] for k in ("p50", "p95", "p99", "max")},
+        "errors": len(errors) + len(failures),
+    }
+
+
 # ---- scale of data --------------------------------------------------------------------------
 
 
@@ -922,6 +1068,18 @@ async def run_bench(settings: Settings, options: BenchOptions) -> dict[str, Any]
             if ceiling["updates_per_second"]
             else 0.0
         )
+        progress("durable anchor")
+        anchor = await durable_anchor(db, traffic["updates"], options.clients)
+        anchor["ratio"] = (
+            round(traffic["updates_per_second"] / anchor["updates_per_second"], 3)
+            if anchor["updates_per_second"]
+            else 0.0
+        )
+        progress(f"burst ({options.burst_rate:g} updates/s for {options.burst_seconds:g} s)")
+        bursting = await burst(
+            settings, db, knowledge, fake, clients=options.clients, rate=options.burst_rate,
+            seconds=options.burst_seconds,
+        )  # fmt: skip
         progress("search")
         search = bench_search(knowledge.current)
         progress("scale of data")
@@ -930,6 +1088,9 @@ async def run_bench(settings: Settings, options: BenchOptions) -> dict[str, Any]
         sending = await broadcast(settings, db, knowledge, options.broadcast, options.seed)
     targets = {
         "traffic_vs_ceiling": _check("traffic_vs_ceiling", ceiling["ratio"]),
+        "durable_anchor_ratio": _check("durable_anchor_ratio", anchor["ratio"]),
+        "burst_p95_ms": _check("burst_p95_ms", bursting["latency_ms"]["p95"]),
+        "burst_p99_ms": _check("burst_p99_ms", bursting["latency_ms"]["p99"]),
         "unloaded_p95_ms": _check("unloaded_p95_ms", traffic["unloaded_latency_ms"]["p95"]),
         "peak_memory_mb": _check("peak_memory_mb", traffic["peak_memory_mb"]),
         "search_p95_ms": _check("search_p95_ms", search["p95_ms"]),
@@ -946,6 +1107,8 @@ async def run_bench(settings: Settings, options: BenchOptions) -> dict[str, Any]
         "options": options.__dict__,
         "traffic": traffic,
         "ceiling": ceiling,
+        "durable_anchor": anchor,
+        "burst": bursting,
         "search": search,
         "scale": scale,
         "broadcast": sending,
@@ -965,6 +1128,7 @@ def table(result: dict[str, Any]) -> str:
         result["machine"], result["traffic"], result["ceiling"], result["search"],
         result["scale"], result["broadcast"],
     )  # fmt: skip
+    a, u = result["durable_anchor"], result["burst"]
 
     def pct(p: dict[str, float]) -> str:
         return f"{p['p50']:.1f} / {p['p95']:.1f} / {p['p99']:.1f}"
@@ -993,6 +1157,14 @@ def table(result: dict[str, Any]) -> str:
         ("  updates per second", f"{c['updates_per_second']}"),
         ("  ms per update p50/p95/p99", pct(c["latency_ms"])),
         ("  ours / ceiling", f"{c['ratio']:.2f}"),
+        ("durable anchor (one write each)", f"{a['updates']} updates in {a['seconds']} s"),
+        ("  updates per second", f"{a['updates_per_second']}"),
+        ("  ours / anchor", f"{a['ratio']:.2f}"),
+        (
+            f"burst: {u['rate']:g} updates/s for {u['seconds']:g} s",
+            f"{u['updates']} updates, {u['errors']} errors",
+        ),
+        ("  ms from due p50/p95/p99", pct(u["latency_ms"])),
         (f"search: {s['queries']} queries", f"p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms"),
         (
             f"scale: {d['people']} people, {d['cases']} cases",
@@ -1026,9 +1198,14 @@ def options_from(args: argparse.Namespace) -> BenchOptions:
             raise SystemExit(f"--{name} must be at least 1")
     if broadcast_count < 1:
         raise SystemExit("--broadcast must be at least 1")
+    burst_seconds = (
+        args.burst_seconds if args.burst_seconds is not None else (15.0 if args.quick else 60.0)
+    )
+    if args.burst_rate <= 0 or burst_seconds <= 0:
+        raise SystemExit("--burst-rate and --burst-seconds must be positive")
     return BenchOptions(
         clients=args.clients, broadcast=broadcast_count, people=args.people, cases=args.cases,
-        repeat=args.repeat,
+        repeat=args.repeat, burst_rate=args.burst_rate, burst_seconds=burst_seconds,
     )  # fmt: skip
 
 
