@@ -5,24 +5,21 @@ session or a write transaction, and return plain data. Nothing outside `bot/` op
 
 How a Telegram update is handled exactly once (this module is the only one that knows):
 
-1. Before any handler runs, the adapter calls `Database.begin_update(update_id)`. It answers
-   False for an update already recorded as handled (by this process before a crash, or by
-   another process): the adapter drops it. Otherwise the update becomes *pending* in the
-   current task's context (a ContextVar: PTB runs every handler group of one update in one task).
-2. The first write transaction opened while an update is pending inserts the update id into
-   `processed_updates` *in that same transaction*, so the change and the record commit together:
-   a crash before the commit changed nothing (Telegram redelivers, and the update is handled
-   again), and after it a redelivery is dropped in step 1. If another process recorded the update
-   meanwhile, the insert finds the row and `AlreadyProcessed` rolls this change back.
-3. After the handlers, `Database.finish_update()` records an update that wrote nothing (a menu
-   shown, a search answered) in a transaction of its own, and forgets the pending update.
+1. Before any handler runs, the adapter calls `Database.begin_update(update_id)`: the update
+   becomes *pending* in the current task's context (a ContextVar: PTB runs every handler group of
+   one update in one task). Nothing is read: there is no "already handled?" round trip.
+2. The first write transaction opened while an update is pending claims the update by inserting
+   its id into `processed_updates` *in that same transaction*, so the claim and the change commit
+   together, relying on the unique key: a crash before the commit changed nothing (Telegram
+   redelivers, and the update is handled again); a redelivery after it, or the same update
+   handled meanwhile by another process, finds the row, and `AlreadyProcessed` rolls its change
+   back (the adapter drops it quietly). Later writes of the same update add nothing more.
+3. After the handlers, `Database.finish_update()` forgets the pending update. An update that
+   wrote nothing (a menu shown, a search answered) costs no write at all: a redelivery of it is
+   answered again, which shows the same screen once more and changes nothing.
 
 Telegram delivers at least once, `bot.serve` confirms an update only after step 3: together they
-make each update's change happen exactly once.
-
-Everything about it is here, behind those two methods and `write`: to write the record, the
-person and the change in one transaction with no read before (issue #17), step 1 can claim the
-update by inserting its id at once (the unique key refuses a redelivery) instead of reading.
+make each update's change happen exactly once, in one write transaction with its claim.
 """
 
 from __future__ import annotations
@@ -102,8 +99,9 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """Open a write transaction that takes the write lock up front and commits on exit.
 
-        The first write transaction of a pending Telegram update also records the update as
-        handled (see the module's docstring).
+        The first write transaction of a pending Telegram update also claims the update, and
+        raises `AlreadyProcessed` (rolling back) if it was claimed before: see the module's
+        docstring.
         """
         pending = _pending.get()
         must_record = pending is not None and not pending.recorded
@@ -117,25 +115,18 @@ class Database:
                 assert pending is not None
                 pending.recorded = True
 
-    async def begin_update(self, update_id: int) -> bool:
-        """Start handling a Telegram update; False if it was handled before (drop it)."""
-        async with self.read() as session:
-            if await session.get(ProcessedUpdate, update_id) is not None:
-                return False
+    def begin_update(self, update_id: int) -> None:
+        """Start handling a Telegram update: its first write transaction will claim it."""
         _pending.set(_PendingUpdate(update_id))
-        return True
 
-    async def finish_update(self) -> None:
-        """Record the pending update as handled if no write did, then forget it."""
+    def update_wrote(self) -> bool:
+        """Tell whether the pending update has committed a write transaction."""
         pending = _pending.get()
-        try:
-            if pending is not None and not pending.recorded:
-                async with self.write():
-                    pass  # the write transaction records the update
-        except AlreadyProcessed:
-            pass  # another process handled it meanwhile, and nothing was changed here
-        finally:
-            _pending.set(None)
+        return pending is not None and pending.recorded
+
+    def finish_update(self) -> None:
+        """Forget the pending update (one that wrote nothing leaves no record)."""
+        _pending.set(None)
 
     async def upgrade(self, revision: str = "head") -> None:
         """Apply the Alembic migrations up to `revision`."""

@@ -7,7 +7,6 @@ import logging
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ApplicationHandlerStop
 
 from bot.db import AlreadyProcessed
 from bot.i18n import pick_language
@@ -61,15 +60,13 @@ async def show(
 
 
 async def begin_update(update: Update, context: BotContext) -> None:
-    """Drop an update handled before a crash or by another process (see `bot.db`)."""
-    if not await context.svc.db.begin_update(update.update_id):
-        log.info("update %s was already handled; skipping it", update.update_id)
-        raise ApplicationHandlerStop
+    """Make the update pending: its first write claims it, or drops it if seen (see `bot.db`)."""
+    context.svc.db.begin_update(update.update_id)
 
 
 async def finish_update(update: Update, context: BotContext) -> None:
-    """Record an update that changed nothing as handled too (see `bot.db`)."""
-    await context.svc.db.finish_update()
+    """Forget the pending update (see `bot.db`)."""
+    context.svc.db.finish_update()
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -128,9 +125,13 @@ def callback_data(update: Update) -> str:
 
 
 async def wake_delivery(update: Update, context: BotContext) -> None:
-    """Tell the outbox worker there may be something new to deliver."""
+    """Tell the outbox worker there may be something new, if this update wrote anything.
+
+    An update that changed nothing wrote no notification: waking the worker would only cost a
+    claim (a write transaction) that finds nothing.
+    """
     worker = context.application.bot_data.get("delivery")
-    if worker is not None:
+    if worker is not None and context.svc.db.update_wrote():
         worker.wake()
 
 
