@@ -66,6 +66,7 @@ BUTTONS: tuple[Route[Any], ...] = (
     Route(r.ChooseAudience, start.choose_audience),
     Route(r.ChooseChain, start.choose_value_chain),
     Route(r.MainMenu, start.show_main_menu),
+    Route(r.NeedPage, answers.need_list),
     Route(r.TopicPage, answers.entry_list),
     Route(r.EntryCard, answers.entry_card),
     Route(r.EntrySection, answers.entry_section),

@@ -43,7 +43,7 @@ async def start(update: Update, context: BotContext) -> None:
         await send_card(update, context, entry_match.group(1), back=MainMenu())
         return
     if fresh or context.person.audience is None:
-        await show(update, context, render.LANGUAGE_PROMPT, render.language_keyboard(context.lang))
+        await show(update, context, render.LANGUAGE_PROMPT, render.language_keyboard())
         return
     await show_main_menu(update, context)
 
@@ -53,7 +53,7 @@ async def ask_language(
 ) -> None:
     """Offer the three languages."""
     await ack(update)
-    await show(update, context, render.LANGUAGE_PROMPT, render.language_keyboard(context.lang))
+    await show(update, context, render.LANGUAGE_PROMPT, render.language_keyboard())
 
 
 async def choose_language(update: Update, context: BotContext, press: ChooseLanguage) -> None:
