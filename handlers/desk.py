@@ -9,7 +9,7 @@ from bot.i18n import N_
 from bot.services import people
 from bot.services.cases import Actor, CaseError, CaseView, EventView
 from handlers import render
-from handlers.common import ack, refuse, show, user_id
+from handlers.common import ack, refresh_commands, refuse, show, user_id
 from handlers.context import BotContext
 from handlers.notify import case_card, case_no, manager_buttons, provider_name, staff_buttons
 from handlers.routes import (
@@ -297,3 +297,4 @@ async def accept_invite(update: Update, context: BotContext, token: str) -> None
         "You now answer cases for {provider}. New cases will arrive here. /cases lists yours."
     ).format(provider=render.esc(provider_name(context.svc.kb, provider_id, context.lang)))
     await context.bot.send_message(user.id, text)
+    await refresh_commands(update, context)

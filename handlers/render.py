@@ -430,3 +430,31 @@ def esc(text: str) -> str:
 def stale(lang: str) -> str:
     """The toast for an old or unknown button."""
     return translator(lang).gettext("This button is out of date. Here is the main menu.")
+
+
+def staff_help(role: str, _: Gettext) -> str:
+    """/help for a provider's staff or an OSS manager: their commands and how cases flow."""
+    if role == "manager":
+        lines = (
+            "ℹ️ <b>" + _("Help for the ODAK centre's manager") + "</b>",
+            _(
+                "New questions arrive here as cards: send each to a provider or answer it "
+                "yourself. A provider's answer reaches the person through the bot."
+            ),
+            _(
+                "/cases: all open cases\n/case 42: one case and its messages\n/report: report "
+                "for a week or a month\n/gaps: questions the bot could not answer\n/announce: "
+                "send news to subscribers\n/invite: invite link for a provider's staff\n/export: "
+                "cases as a spreadsheet\n/reload: reload the knowledge base"
+            ),
+        )
+    else:
+        lines = (
+            "ℹ️ <b>" + _("Help for a provider's staff") + "</b>",
+            _(
+                "Cases sent to your organisation arrive here as cards. Press “Reply” and write: "
+                "the person gets your answer through the bot. Press “Resolved” when it is done."
+            ),
+            _("/cases: your organisation's open cases\n/case 42: one case and its messages"),
+        )
+    return "\n\n".join((*lines, _("/menu: main menu\n/language: change language")))
