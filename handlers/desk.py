@@ -40,6 +40,8 @@ EVENT_NAMES = {
     "overdue": N_("deadline passed"),
     "follow_up": N_("follow-up answer: {answer}"),
     "withdrawn": N_("withdrawn: the client erased their data"),
+    "settled": N_("the client said it is solved and closed it"),
+    "dropped": N_("withdrawn by the client"),
 }
 ROLE_NAMES = {
     "client": N_("client"),

@@ -437,6 +437,26 @@ def _case_withdrawn(note: Note) -> Rendered:
     )
 
 
+@renders(NotificationKind.CASE_SOLVED)
+def _case_solved(note: Note) -> Rendered:
+    return Rendered(
+        "✅ "
+        + note._("Case {number}: the client says it is solved. The case is closed.").format(
+            number=note.number
+        )
+    )
+
+
+@renders(NotificationKind.CASE_DROPPED)
+def _case_dropped(note: Note) -> Rendered:
+    return Rendered(
+        "↩️ "
+        + note._(
+            "Case {number} was withdrawn by the client: it is no longer needed. Nothing more to do."
+        ).format(number=note.number)
+    )
+
+
 @renders(NotificationKind.DIGEST)
 def _digest(note: Note) -> Rendered:
     open_cases = button("📋 " + note._("Open cases"), CaseList(0))

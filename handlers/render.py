@@ -28,6 +28,7 @@ from handlers.routes import (
     EntrySection,
     LanguageMenu,
     MainMenu,
+    MyCases,
     NeedPage,
     News,
     Section,
@@ -157,6 +158,7 @@ def main_menu(profile: Profile | None, _: Gettext) -> tuple[str, InlineKeyboardM
             [button(need_label(found, _), NeedPage(audience, found.id, chain))]
             for found in needs.needs_for(audience)
         )
+    keyboard.append([button("📨 " + _("My questions"), MyCases())])
     keyboard.append([button("🔔 " + _("News"), News())])
     keyboard.extend(
         rows(

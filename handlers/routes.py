@@ -270,6 +270,28 @@ class NeedPage(Callback, prefix="n"):
 
 
 @dataclass(frozen=True)
+class MyCases(Callback, prefix="my"):
+    """The person's own questions."""
+
+
+@dataclass(frozen=True)
+class MyCase(Callback, prefix="mc"):
+    """One of the person's own questions, with what they can do about it."""
+
+    case: CaseId
+
+
+# A client ends their question: s(olved), w(ithdraw: asks "sure?"), wy (withdraw: surely).
+SettleStep = Literal["s", "w", "wy"]
+
+
+@dataclass(frozen=True)
+class Settle(Callback, prefix="st"):
+    case: CaseId
+    step: Annotated[SettleStep, one_of(SettleStep)]
+
+
+@dataclass(frozen=True)
 class EntryCard(Callback, prefix="e"):
     entry: EntryId
     from_search: Annotated[bool, flag("s")] = False  # "Back" then leads to the main menu

@@ -52,6 +52,8 @@ class NotificationKind(StrEnum):
     FOLLOW_UP = "follow_up"  # to the client: did you get the service?
     FOLLOW_UP_NO = "follow_up_no"  # to the managers: the client did not get it
     CASE_WITHDRAWN = "case_withdrawn"  # to the staff member and managers: the client erased data
+    CASE_SOLVED = "case_solved"  # to whoever has it: the client says it is solved, case closed
+    CASE_DROPPED = "case_dropped"  # to whoever has it: the client withdrew the question
     DIGEST = "digest"  # to the managers: the morning summary
     ANNOUNCE_DONE = "announce_done"  # to the announcement's author: it was sent
 
