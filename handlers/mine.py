@@ -10,6 +10,7 @@ from bot.services.cases.queries import ClientCase
 from handlers import render
 from handlers.common import ack, refuse, show, user_id
 from handlers.context import BotContext
+from handlers.desk import retire_cards
 from handlers.notify import case_no, provider_name
 from handlers.routes import MyCase, MyCases, Settle, WriteBack, button
 
@@ -123,6 +124,7 @@ async def settle(update: Update, context: BotContext, press: Settle) -> None:
         await refuse(update, context, exc)
         return
     await ack(update)
+    await retire_cards(context, press.case)
     if solved:
         text = "✅ " + _("Glad it is solved. Question {number} is closed.")
     else:

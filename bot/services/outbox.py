@@ -198,6 +198,27 @@ async def case_of_message(db: Database, chat_id: int, message_id: int) -> int | 
         )
 
 
+# The notifications whose message carries a case's action buttons (to staff and managers).
+CARD_KINDS = (
+    NotificationKind.CASE_NEW, NotificationKind.CASE_ASSIGNED, NotificationKind.CLIENT_MESSAGE,
+    NotificationKind.CASE_RETURNED, NotificationKind.CASE_REOPENED, NotificationKind.REMINDER,
+    NotificationKind.OVERDUE, NotificationKind.FOLLOW_UP_NO,
+)  # fmt: skip
+
+
+async def sent_cards(db: Database, case_id: int) -> list[tuple[int, int]]:
+    """The (chat, message) of each delivered card of a case that carries action buttons."""
+    async with db.read() as session:
+        rows = await session.execute(
+            select(OutboxMessage.chat_id, OutboxMessage.telegram_message_id)
+            .where(OutboxMessage.case_id == case_id)
+            .where(OutboxMessage.kind.in_([str(kind) for kind in CARD_KINDS]))
+            .where(OutboxMessage.telegram_message_id.is_not(None))
+            .order_by(OutboxMessage.id)
+        )
+        return [(int(chat), int(message)) for chat, message in rows.all() if message is not None]
+
+
 async def pending_count(db: Database) -> int:
     """Return how many notifications still wait to be delivered."""
     async with db.read() as session:
