@@ -14,6 +14,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -29,11 +30,11 @@ from bot.backups import schedule_daily_backup
 from bot.container import Services
 from bot.db import forget_processed_updates
 from bot.resilience import ResilientRequest
-from bot.services import outbox, privacy
+from bot.services import outbox, people, privacy
 from bot.settings import LANGUAGES
 from handlers import register
 from handlers.announce import Broadcaster
-from handlers.context import BotContext, command_menu
+from handlers.context import BotContext, command_menu, set_personal_commands
 from handlers.notify import DeliveryWorker
 
 log = logging.getLogger(__name__)
@@ -77,12 +78,26 @@ def _update_key(update: object) -> int:
     return int(chat.id) if chat is not None else 0
 
 
+async def _managers_commands(
+    application: Application[Any, Any, Any, Any, Any, Any], services: Services
+) -> None:
+    """Give each OSS manager the managers' command menu, in their language, from the start."""
+    for manager_id in sorted(services.settings.manager_ids):
+        profile = await people.get_profile(services.db, manager_id)
+        lang = (profile.language if profile else None) or services.settings.default_language
+        try:
+            await set_personal_commands(application.bot, manager_id, lang, "manager")
+        except TelegramError as exc:  # a manager who never opened the bot: at their /start
+            log.info("no command menu for manager %s yet: %s", manager_id, exc)
+
+
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Set the command menus; start the outbox worker, the announcement sender and the jobs."""
     services: Services = application.bot_data["services"]
     for lang in LANGUAGES:
         await application.bot.set_my_commands(command_menu(lang), language_code=lang)
     await application.bot.set_my_commands(command_menu(services.settings.default_language))
+    await _managers_commands(application, services)
     if services.background:
         if services.db.is_sqlite:  # one process by design: any claim left is a dead worker's
             if released := await outbox.release_claims(services.db):

@@ -34,6 +34,20 @@ TOPIC_LABELS: dict[str, tuple[str, str]] = {
     "procedures": ("🪜", N_("Step by step")),
 }
 
+# The same five kinds, named short: the facets inside a long list of what a person needs.
+FACET_LABELS: dict[str, tuple[str, str]] = {
+    # TRANSLATORS: a short filter button: opportunities, support programmes
+    "opportunities": ("💡", N_("Support")),
+    # TRANSLATORS: a short filter button: rules and permits
+    "rules": ("📜", N_("Rules")),
+    # TRANSLATORS: a short filter button: where to find a service
+    "where": ("📍", N_("Where to go")),
+    # TRANSLATORS: a short filter button: how and to whom to apply
+    "apply": ("📝", N_("How to apply")),
+    # TRANSLATORS: a short filter button: a procedure step by step
+    "procedures": ("🪜", N_("Step by step")),
+}
+
 # The news a client may subscribe to: the value chains, then jobs, business and events.
 NEWS_LABELS: dict[str, tuple[str, str]] = {
     "apple": ("🍎", N_("Apples")),

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot import needs
 from bot.services import gaps
 from handlers import render
 from handlers.common import ack, show, stale_button
 from handlers.context import BotContext
-from handlers.routes import Callback, EntryCard, EntrySection, MainMenu, TopicPage
+from handlers.routes import Callback, EntryCard, EntrySection, MainMenu, NeedPage, TopicPage
+
+
+async def need_list(update: Update, context: BotContext, press: NeedPage) -> None:
+    """List what answers a need, for the audience and value chain in the button."""
+    found, shown, every = render.need_entries(context.svc.kb, press)
+    if found is None:
+        await stale_button(update, context)
+        return
+    await ack(update)
+    text, keyboard = render.need_list(found, shown, every, press, context._, context.lang)
+    await show(update, context, text, keyboard)
 
 
 async def entry_list(update: Update, context: BotContext, press: TopicPage) -> None:
-    """List the entries of a topic for the audience and value chain in the button."""
+    """List the entries of a topic (a button of the menus before needs, still in old chats)."""
     await ack(update)
     entries = render.entries_for(context.svc.kb, press.topic, press.audience, press.chain)
     text, keyboard = render.entry_list(
@@ -29,11 +41,11 @@ async def entry_card(update: Update, context: BotContext, press: EntryCard) -> N
         return
     await ack(update)
     person = context.person
-    back: Callback
-    if press.from_search or person is None or person.audience is None:
-        back = MainMenu()
-    else:
-        back = TopicPage(entry.topic, person.audience, person.value_chain or "-", 0)
+    back: Callback = MainMenu()
+    if not press.from_search and person is not None and person.audience is not None:
+        found = needs.need_of(person.audience, entry.id)
+        if found is not None:
+            back = NeedPage(person.audience, found.id, person.value_chain or "-")
     await send_card(update, context, entry.id, back=back)
 
 

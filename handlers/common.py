@@ -13,7 +13,7 @@ from bot.i18n import pick_language
 from bot.services import people
 from bot.services.cases import CaseError
 from handlers import render
-from handlers.context import BotContext
+from handlers.context import BotContext, Role, set_personal_commands
 
 log = logging.getLogger(__name__)
 
@@ -173,3 +173,16 @@ async def refuse(update: Update, context: BotContext, error: CaseError) -> None:
         await ack(update, _("This was already done, or the case has moved on."))
     else:
         await not_available(update, context)
+
+
+async def role_of(context: BotContext, telegram_id: int) -> Role:
+    """Tell whether an account is a client, a provider's staff member or an OSS manager."""
+    role = (await context.svc.cases.actor(telegram_id)).role
+    return "manager" if role == "manager" else "staff" if role == "staff" else "client"
+
+
+async def refresh_commands(update: Update, context: BotContext) -> None:
+    """Show the person the command menu of their role, in their language."""
+    await set_personal_commands(
+        context.bot, user_id(update), context.lang, await role_of(context, user_id(update))
+    )

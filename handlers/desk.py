@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 
 from babel.dates import format_datetime
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 
 from bot.i18n import N_
-from bot.services import people
+from bot.services import outbox, people
 from bot.services.cases import Actor, CaseError, CaseView, EventView
 from handlers import render
-from handlers.common import ack, refuse, show, user_id
+from handlers.common import ack, refresh_commands, refuse, show, user_id
 from handlers.context import BotContext
 from handlers.notify import case_card, case_no, manager_buttons, provider_name, staff_buttons
 from handlers.routes import (
@@ -26,6 +29,8 @@ from handlers.routes import (
 )
 
 LIST_PAGE = 8
+
+log = logging.getLogger(__name__)
 
 EVENT_NAMES = {
     "opened": N_("question sent by the client"),
@@ -42,7 +47,11 @@ EVENT_NAMES = {
     "overdue": N_("deadline passed"),
     "follow_up": N_("follow-up answer: {answer}"),
     "withdrawn": N_("withdrawn: the client erased their data"),
+    "settled": N_("the client said it is solved and closed it"),
+    "dropped": N_("withdrawn by the client"),
 }
+MESSAGE_EVENTS = ("provider_message", "client_message")
+CASE_TEXT_LIMIT = 4000  # under Telegram's 4,096, with room for the note of what is left out
 ROLE_NAMES = {
     "client": N_("client"),
     "staff": N_("provider"),
@@ -78,7 +87,7 @@ def case_text(case: CaseView, history: list[EventView], context: BotContext) -> 
     if case.rating is not None:
         text += "\n⭐ " + _("Rating: {stars} of 5").format(stars=case.rating)
     lines = []
-    for event in history[-15:]:
+    for event in history:
         moment = format_datetime(
             event.created_at, "d MMM HH:mm", tzinfo=context.svc.settings.tz, locale=lang
         )
@@ -89,11 +98,41 @@ def case_text(case: CaseView, history: list[EventView], context: BotContext) -> 
             stars=event.detail.get("stars", ""),
             answer=render.esc(str(event.detail.get("answer", ""))),
         )
-        lines.append(
-            f"• {moment} — {what} ({_(ROLE_NAMES.get(event.actor_role, event.actor_role))})"
+        line = f"• {moment} — {what} ({_(ROLE_NAMES.get(event.actor_role, event.actor_role))})"
+        if event.kind in MESSAGE_EVENTS:  # the manager is entitled to what was said
+            line += "\n    " + message_excerpt(event.detail.get("part") or {}, _)
+        lines.append(line)
+    head = text + "\n\n<b>" + _("History") + "</b>"
+    # Whole lines only, the latest kept: a cut through a tag would make Telegram refuse it all.
+    kept: list[str] = []
+    size = len(head)
+    for line in reversed(lines):
+        if size + len(line) + 1 > CASE_TEXT_LIMIT - 80:
+            break
+        kept.insert(0, line)
+        size += len(line) + 1
+    if len(kept) < len(lines):
+        left_out = len(lines) - len(kept)
+        kept.insert(
+            0,
+            "… "
+            + context.ngettext(
+                "{count} earlier event not shown", "{count} earlier events not shown", left_out
+            ).format(count=left_out),
         )
-    text += "\n\n<b>" + _("History") + "</b>\n" + "\n".join(lines)
-    return text[:4000]
+    return head + "\n" + "\n".join(kept)
+
+
+def message_excerpt(part: dict[str, object], _: Callable[[str], str], limit: int = 600) -> str:
+    """A message of the case as the manager reads it: its text (escaped), or what file it was."""
+    text = str(part.get("text") or part.get("caption") or "")
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    if part.get("type") not in (None, "text"):
+        # TRANSLATORS: in a case's history, a message that was a photo, a voice or a document
+        attached = "📎 " + _("a file")
+        return render.esc(attached + (": " + text if text else ""))
+    return "«" + render.esc(text) + "»"
 
 
 def case_keyboard(case: CaseView, actor: Actor, context: BotContext) -> InlineKeyboardMarkup | None:
@@ -212,6 +251,18 @@ async def assign(update: Update, context: BotContext, press: Assign) -> None:
     await show_case(update, context, press.case)
 
 
+async def retire_cards(context: BotContext, case_id: int) -> None:
+    """Take the action buttons off every card of a case that was resolved or closed.
+
+    The cards the outbox delivered (to the provider's staff and the managers) are edited in
+    place; one Telegram refuses (deleted, too old) is left as it is."""
+    for chat_id, message_id in await outbox.sent_cards(context.svc.db, case_id):
+        try:
+            await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+        except TelegramError as exc:
+            log.info("card %s of case %s keeps its buttons: %s", message_id, case_id, exc)
+
+
 async def close(update: Update, context: BotContext, press: CloseCase) -> None:
     """The manager closes a case."""
     case_id = press.case
@@ -221,6 +272,7 @@ async def close(update: Update, context: BotContext, press: CloseCase) -> None:
     except CaseError as exc:
         await refuse(update, context, exc)
         return
+    await retire_cards(context, case_id)
     await show_case(update, context, case_id)
 
 
@@ -252,6 +304,8 @@ async def provider_action(update: Update, context: BotContext, press: ProviderAc
     except CaseError as exc:
         await refuse(update, context, exc)
         return
+    if action == "d":
+        await retire_cards(context, case_id)
     text = "✅ " + _("Done: case {number}.").format(number=case_no(case_id))
     await context.bot.send_message(user_id(update), text)
 
@@ -308,3 +362,4 @@ async def accept_invite(update: Update, context: BotContext, token: str) -> None
         "You now answer cases for {provider}. New cases will arrive here. /cases lists yours."
     ).format(provider=render.esc(provider_name(context.svc.kb, provider_id, context.lang)))
     await context.bot.send_message(user.id, text)
+    await refresh_commands(update, context)

@@ -129,12 +129,12 @@ async def send_report(update: Update, context: BotContext, period: Period) -> No
             chat, InputFile(chart.png, filename=f"{chart.name}.png"), caption=chart.caption
         )
     keyboard = InlineKeyboardMarkup(
-        [
+        rows(
             [
                 button("📥 " + _("Export (XLSX)"), Export(period.code)),
                 button("🔎 " + _("Knowledge gaps"), Gaps(period.code)),
             ]
-        ]
+        )
     )
     await context.bot.send_message(chat, report_text(report, lang, name), reply_markup=keyboard)
     log.info("report %s sent to manager %s", period.code, chat)

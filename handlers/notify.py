@@ -27,7 +27,7 @@ from bot.resilience import SendFailure, Verdict, classify_send_failure
 from bot.services import outbox
 from bot.services.outbox import NotificationKind
 from handlers.announce import summary
-from handlers.render import LANGUAGE_NAMES, esc, home_button, label
+from handlers.render import LANGUAGE_NAMES, esc, home_button, label, rows
 from handlers.routes import (
     CaseHistory,
     CaseList,
@@ -135,17 +135,15 @@ def manager_buttons(case_id: int, lang: str, *, assigned: bool) -> InlineKeyboar
     _ = translator(lang).gettext
     assign = "🔁 " + _("Reassign") if assigned else "👥 " + _("Assign")
     return InlineKeyboardMarkup(
-        [
+        rows(
             [
                 button(assign, ChooseProvider(case_id)),
                 button("↩️ " + _("Reply"), ProviderAction(case_id, "r")),
-            ],
-            [
                 button("✅ " + _("Resolved"), ProviderAction(case_id, "d")),
                 button("📁 " + _("Close"), CloseCase(case_id)),
-            ],
-            [button("📄 " + _("History"), CaseHistory(case_id))],
-        ]
+                button("📄 " + _("History"), CaseHistory(case_id)),
+            ]
+        )
     )
 
 
@@ -153,16 +151,14 @@ def staff_buttons(case_id: int, lang: str) -> InlineKeyboardMarkup:
     """What a provider can do with its case."""
     _ = translator(lang).gettext
     return InlineKeyboardMarkup(
-        [
+        rows(
             [
                 button("↩️ " + _("Reply"), ProviderAction(case_id, "r")),
                 button("✅ " + _("Resolved"), ProviderAction(case_id, "d")),
-            ],
-            [
                 button("🔙 " + _("Return to the OSS"), ProviderAction(case_id, "x")),
                 button("📄 " + _("History"), CaseHistory(case_id)),
-            ],
-        ]
+            ]
+        )
     )
 
 
@@ -433,6 +429,26 @@ def _case_withdrawn(note: Note) -> Rendered:
         "🗑 "
         + note._(
             "Case {number} was withdrawn: the client erased their data. Nothing more to do."
+        ).format(number=note.number)
+    )
+
+
+@renders(NotificationKind.CASE_SOLVED)
+def _case_solved(note: Note) -> Rendered:
+    return Rendered(
+        "✅ "
+        + note._("Case {number}: the client says it is solved. The case is closed.").format(
+            number=note.number
+        )
+    )
+
+
+@renders(NotificationKind.CASE_DROPPED)
+def _case_dropped(note: Note) -> Rendered:
+    return Rendered(
+        "↩️ "
+        + note._(
+            "Case {number} was withdrawn by the client: it is no longer needed. Nothing more to do."
         ).format(number=note.number)
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -10,7 +11,8 @@ from urllib.parse import quote
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain import AUDIENCE_LABELS, TOPIC_LABELS, VALUE_CHAIN_LABELS
+from bot import needs
+from bot.domain import AUDIENCE_LABELS, FACET_LABELS, TOPIC_LABELS, VALUE_CHAIN_LABELS
 from bot.i18n import translator
 from bot.knowledge import Entry, KnowledgeBase
 from bot.services.people import Profile
@@ -26,6 +28,8 @@ from handlers.routes import (
     EntrySection,
     LanguageMenu,
     MainMenu,
+    MyCases,
+    NeedPage,
     News,
     Section,
     TopicPage,
@@ -36,6 +40,7 @@ LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English
 LANGUAGE_PROMPT = "Тілді таңдаңыз\nВыберите язык\nChoose your language"
 PAGE_SIZE = 6
 SCREEN_CHARS = 900  # what fits one screen of a small phone without scrolling far
+HALF_ROW_CHARS = 20  # a label longer than this is cut on a small phone when two share a row
 
 Button = InlineKeyboardButton
 Gettext = Callable[[str], str]
@@ -53,38 +58,49 @@ def heading(icon: str, title: str, body: str) -> str:
 
 
 def rows(buttons: Sequence[Button], per_row: int = 2) -> list[list[Button]]:
-    """Lay buttons out `per_row` to a row."""
-    return [list(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row)]
+    """Lay buttons out up to `per_row` to a row; a long label gets a row of its own.
+
+    Rows are filled in order; a row holds more than one button only while every label in it
+    fits `HALF_ROW_CHARS`, so that nothing is cut on a small phone."""
+    laid: list[list[Button]] = []
+    for item in buttons:
+        last = laid[-1] if laid else None
+        if (
+            last is not None
+            and len(last) < per_row
+            and all(fits_half(b.text) for b in (*last, item))
+        ):
+            last.append(item)
+        else:
+            laid.append([item])
+    return laid
+
+
+def fits_half(text: str) -> bool:
+    """Tell whether a label fits half the width of a small phone."""
+    return len(text) <= HALF_ROW_CHARS
 
 
 def home_button(_: Gettext) -> Button:
     return button("🏠 " + _("Main menu"), MainMenu())
 
 
-def language_keyboard(first: str) -> InlineKeyboardMarkup:
-    """Offer the three languages, the one Telegram reports for the person first."""
-    order = [first, *[lang for lang in LANGUAGES if lang != first]]
+def language_keyboard() -> InlineKeyboardMarkup:
+    """Offer the three languages, always in the same order, so that a finger learns the place."""
     return InlineKeyboardMarkup(
-        [[button(LANGUAGE_NAMES[lang], ChooseLanguage(lang))] for lang in order]
+        [[button(LANGUAGE_NAMES[lang], ChooseLanguage(lang))] for lang in LANGUAGES]
     )
 
 
 def welcome(_: Gettext) -> str:
-    """Say what the OSS is, what the bot can do and what it stores; then ask who they are."""
+    """Say in a line what this is, then ask who they are: one phone screen with the buttons.
+
+    What the bot stores is said by /mydata and before a question is sent."""
     return "\n\n".join(
         (
-            _("<b>Welcome to the One Stop Shop of Enbekshikazakh district!</b>"),
             _(
-                "The One Stop Shop (OSS) brings together 12 organisations that help farmers, "
-                "job seekers and entrepreneurs: opportunities, rules, where to go and how to apply."
-            ),
-            _(
-                "Here you can find an answer in a few taps, and ask a specialist when the "
-                "answer is not enough."
-            ),
-            _(
-                "I keep only your language and the choices you make here. A question goes to a "
-                "specialist only if you agree."
+                "<b>ODAK centre, Enbekshikazakh district.</b> Answers for farmers, job seekers "
+                "and entrepreneurs, and a specialist when you need one."
             ),
             _("<b>Who are you?</b>"),
         )
@@ -113,6 +129,10 @@ def value_chain_keyboard(_: Gettext) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows(buttons))
 
 
+def need_label(found: needs.Need, _: Gettext) -> str:
+    return f"{found.icon} {_(found.label)}"
+
+
 def who_line(profile: Profile | None, _: Gettext) -> str:
     """Say in one line whom the menus are chosen for."""
     if profile is None or profile.audience not in AUDIENCE_LABELS:
@@ -124,29 +144,86 @@ def who_line(profile: Profile | None, _: Gettext) -> str:
 
 
 def main_menu(profile: Profile | None, _: Gettext) -> tuple[str, InlineKeyboardMarkup]:
-    """The main menu: the five topics, the news, and one tap to change who or the language."""
+    """The main menu: what people come with, the news, and who or which language."""
     who = who_line(profile, _)
     text = "🏠 <b>" + _("Main menu") + "</b>\n"
     if who:
         text += _("For: {who}").format(who=who) + "\n"
-    text += "\n" + _("Choose a topic, or simply type your question in your own words.")
+    text += "\n" + _("What do you need? Choose, or type your question in your own words.")
     audience = profile.audience if profile and profile.audience else None
     chain = (profile.value_chain or "-") if profile else "-"
-    if audience is None:
-        topic_buttons: list[Button] = []
-    else:
-        topic_buttons = [
-            button(label(TOPIC_LABELS, key, _), TopicPage(key, audience, chain, 0))
-            for key in TOPIC_LABELS
-        ]
-    news = button("🔔 " + _("News"), News())
-    keyboard = rows([*topic_buttons, news])
-    keyboard.append(
-        [
-            button("👤 " + _("Change who I am"), AudienceMenu()),
-            button("🌐 " + _("Language"), LanguageMenu()),
-        ]
+    keyboard: list[list[Button]] = []
+    if audience is not None:
+        keyboard.extend(
+            [button(need_label(found, _), NeedPage(audience, found.id, chain))]
+            for found in needs.needs_for(audience)
+        )
+    keyboard.append([button("📨 " + _("My questions"), MyCases())])
+    keyboard.append([button("🔔 " + _("News"), News())])
+    keyboard.extend(
+        rows(
+            [
+                button("👤 " + _("Change who I am"), AudienceMenu()),
+                button("🌐 " + _("Language"), LanguageMenu()),
+            ]
+        )
     )
+    return text, InlineKeyboardMarkup(keyboard)
+
+
+def need_entries(
+    kb: KnowledgeBase, press: NeedPage
+) -> tuple[needs.Need | None, tuple[Entry, ...], tuple[Entry, ...]]:
+    """The need of a button, its entries (of the facet, if one is chosen) and all its entries."""
+    found = needs.need(press.audience, press.need)
+    if found is None:
+        return None, (), ()
+    chain = None if press.chain == "-" else press.chain
+    every = needs.entries(kb, found, press.audience, chain)
+    shown = every if press.facet is None else tuple(e for e in every if e.topic == press.facet)
+    return found, shown, every
+
+
+def need_list(
+    found: needs.Need, shown: Sequence[Entry], every: Sequence[Entry], press: NeedPage,
+    _: Gettext, lang: str,
+) -> tuple[str, InlineKeyboardMarkup]:  # fmt: skip
+    """One page of a need's entries; a long list offers its kinds of information as facets."""
+    title = need_label(found, _)
+    if press.facet is not None:
+        title += " · " + label(FACET_LABELS, press.facet, _)
+    if not shown:
+        text = f"<b>{esc(title)}</b>\n\n" + _(
+            "There is nothing here for you yet. You can type your question, or ask the OSS."
+        )
+        return text, InlineKeyboardMarkup(
+            [[button("🙋 " + _("Ask the OSS"), Ask(None))], [home_button(_)]]
+        )
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    page = min(max(press.page, 0), pages - 1)
+    text = f"<b>{esc(title)}</b>\n" + _("Choose what you need:")
+    if pages > 1:
+        text += "\n" + _("Page {page} of {pages}").format(page=page + 1, pages=pages)
+    keyboard = [
+        [button(e.title.get(lang), EntryCard(e.id))]
+        for e in shown[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    ]
+    at = dataclasses.replace
+    paging = []
+    if page > 0:
+        paging.append(button("◀️ " + _("Back"), at(press, page=page - 1)))
+    if page < pages - 1:
+        paging.append(button(_("More") + " ▶️", at(press, page=page + 1)))
+    keyboard.extend(rows(paging))
+    kinds = [key for key in FACET_LABELS if any(e.topic == key for e in every)]
+    if press.facet is None and len(every) > PAGE_SIZE and len(kinds) > 1:
+        facets = [
+            button(label(FACET_LABELS, key, _), at(press, page=0, facet=key)) for key in kinds
+        ]
+        keyboard.extend(rows(facets))
+    elif press.facet is not None:
+        keyboard.append([button("⬅️ " + _("All of them"), at(press, page=0, facet=None))])
+    keyboard.append([home_button(_)])
     return text, InlineKeyboardMarkup(keyboard)
 
 
@@ -355,3 +432,31 @@ def esc(text: str) -> str:
 def stale(lang: str) -> str:
     """The toast for an old or unknown button."""
     return translator(lang).gettext("This button is out of date. Here is the main menu.")
+
+
+def staff_help(role: str, _: Gettext) -> str:
+    """/help for a provider's staff or an OSS manager: their commands and how cases flow."""
+    if role == "manager":
+        lines = (
+            "ℹ️ <b>" + _("Help for the ODAK centre's manager") + "</b>",
+            _(
+                "New questions arrive here as cards: send each to a provider or answer it "
+                "yourself. A provider's answer reaches the person through the bot."
+            ),
+            _(
+                "/cases: all open cases\n/case 42: one case and its messages\n/report: report "
+                "for a week or a month\n/gaps: questions the bot could not answer\n/announce: "
+                "send news to subscribers\n/invite: invite link for a provider's staff\n/export: "
+                "cases as a spreadsheet\n/reload: reload the knowledge base"
+            ),
+        )
+    else:
+        lines = (
+            "ℹ️ <b>" + _("Help for a provider's staff") + "</b>",
+            _(
+                "Cases sent to your organisation arrive here as cards. Press “Reply” and write: "
+                "the person gets your answer through the bot. Press “Resolved” when it is done."
+            ),
+            _("/cases: your organisation's open cases\n/case 42: one case and its messages"),
+        )
+    return "\n\n".join((*lines, _("/menu: main menu\n/language: change language")))

@@ -30,6 +30,7 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar, get_args
 from telegram import InlineKeyboardButton, Update
 
 from bot.knowledge import AUDIENCES, LANGS, TOPICS, VALUE_CHAINS
+from bot.needs import NEED_IDS
 from bot.services.subscriptions import TOPICS as NEWS_TOPICS
 from handlers.context import BotContext
 
@@ -254,6 +255,40 @@ class TopicPage(Callback, prefix="t"):
     audience: Audience
     chain: Chain
     page: Page
+
+
+@dataclass(frozen=True)
+class NeedPage(Callback, prefix="n"):
+    """A need's list for an audience and value chain; a facet (a kind of information) keeps one
+    kind only."""
+
+    audience: Audience
+    need: Annotated[str, one_of(NEED_IDS)]
+    chain: Chain
+    page: Page = 0
+    facet: Annotated[str | None, one_of(TOPICS)] = None
+
+
+@dataclass(frozen=True)
+class MyCases(Callback, prefix="my"):
+    """The person's own questions."""
+
+
+@dataclass(frozen=True)
+class MyCase(Callback, prefix="mc"):
+    """One of the person's own questions, with what they can do about it."""
+
+    case: CaseId
+
+
+# A client ends their question: s(olved), w(ithdraw: asks "sure?"), wy (withdraw: surely).
+SettleStep = Literal["s", "w", "wy"]
+
+
+@dataclass(frozen=True)
+class Settle(Callback, prefix="st"):
+    case: CaseId
+    step: Annotated[SettleStep, one_of(SettleStep)]
 
 
 @dataclass(frozen=True)

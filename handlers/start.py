@@ -10,8 +10,8 @@ from bot.knowledge import VALUE_CHAINS
 from bot.services import people
 from handlers import render
 from handlers.answers import send_card
-from handlers.common import ack, render_main_menu, show, user_id
-from handlers.context import BotContext, set_personal_commands
+from handlers.common import ack, refresh_commands, render_main_menu, role_of, show, user_id
+from handlers.context import BotContext
 from handlers.desk import accept_invite
 from handlers.routes import (
     AudienceMenu,
@@ -37,13 +37,13 @@ async def start(update: Update, context: BotContext) -> None:
     context.person, fresh = await people.record_visit(
         context.svc.db, user_id(update), source=source, language=context.lang
     )
-    if fresh:
-        await set_personal_commands(context.bot, user_id(update), context.lang)
+    # Every /start, so that an account linked to a provider, or no longer, gets its role's menu.
+    await refresh_commands(update, context)
     if entry_match and context.svc.kb.entry(entry_match.group(1)) is not None:
         await send_card(update, context, entry_match.group(1), back=MainMenu())
         return
     if fresh or context.person.audience is None:
-        await show(update, context, render.LANGUAGE_PROMPT, render.language_keyboard(context.lang))
+        await show(update, context, render.LANGUAGE_PROMPT, render.language_keyboard())
         return
     await show_main_menu(update, context)
 
@@ -53,7 +53,7 @@ async def ask_language(
 ) -> None:
     """Offer the three languages."""
     await ack(update)
-    await show(update, context, render.LANGUAGE_PROMPT, render.language_keyboard(context.lang))
+    await show(update, context, render.LANGUAGE_PROMPT, render.language_keyboard())
 
 
 async def choose_language(update: Update, context: BotContext, press: ChooseLanguage) -> None:
@@ -62,7 +62,7 @@ async def choose_language(update: Update, context: BotContext, press: ChooseLang
     lang = press.lang
     context.person = await people.set_language(context.svc.db, user_id(update), lang)
     context.lang = lang
-    await set_personal_commands(context.bot, user_id(update), lang)
+    await refresh_commands(update, context)
     if context.person.audience is None:
         _ = context._
         await show(update, context, render.welcome(_), render.audience_keyboard(_))
@@ -106,8 +106,17 @@ async def show_main_menu(
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """Explain in a few lines how to use the bot."""
+    """Explain in a few lines how to use the bot: to a client, a provider's staff, a manager."""
     _ = context._
+    role = await role_of(context, user_id(update))
+    if role != "client":
+        await show(
+            update,
+            context,
+            render.staff_help(role, _),
+            InlineKeyboardMarkup([[render.home_button(_)]]),
+        )
+        return
     text = "\n\n".join(
         (
             "ℹ️ <b>" + _("How to use this bot") + "</b>",

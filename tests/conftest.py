@@ -26,6 +26,7 @@ from tests.support import (
     ON_POSTGRES,
     POSTGRES_URL,
     Clock,
+    keyboards_cut_on_a_phone,
     postgres_admin,
 )
 
@@ -101,6 +102,7 @@ async def harness(
         yield running
         assert running.fake.unanswered_callbacks() == [], "a button press was never answered"
         assert running.errors == [], "a handler failed"
+        assert keyboards_cut_on_a_phone(running.fake) == [], "a button label is cut on a phone"
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ Test modules import from here, never from one another; fixtures live in conftest
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime, timedelta
 
@@ -18,6 +19,7 @@ from bot.i18n import translator
 from bot.models import Case
 from bot.services import people, staff
 from bot.settings import normalize_database_url
+from bot.tooling.faketg import FakeTelegram
 from bot.tooling.harness import Harness, Phone
 
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
@@ -59,6 +61,24 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+HALF_ROW_CHARS = 20  # handlers.render.HALF_ROW_CHARS: what half a small phone's width shows
+
+
+def keyboards_cut_on_a_phone(fake: FakeTelegram) -> list[list[str]]:
+    """Every row of inline buttons the bot sent or edited in that shares the width with a
+    label too long for half a small phone (it would be cut)."""
+    cut = []
+    for call in fake.calls:
+        markup = call.params.get("reply_markup")
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        for row in (markup or {}).get("inline_keyboard", []):
+            labels = [b.get("text", "") for b in row]
+            if len(labels) > 1 and any(len(label) > HALF_ROW_CHARS for label in labels):
+                cut.append(labels)
+    return cut
 
 
 def name(labels: dict[str, tuple[str, str]], key: str, lang: str) -> str:

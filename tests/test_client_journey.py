@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain import TOPIC_LABELS, VALUE_CHAIN_LABELS
+from bot import needs
+from bot.domain import VALUE_CHAIN_LABELS
 from bot.knowledge import KnowledgeHolder
-from bot.tooling.harness import Harness
+from bot.tooling.harness import Harness, Screen
 from tests.support import LANGUAGE_BUTTON, name, onboard, say
 
 
@@ -21,7 +22,9 @@ async def test_a_farmer_reaches_an_apple_entry_and_its_documents(
     )  # fmt: skip
     farmer = await onboard(harness, lang, "farmer", "apple")
     assert name(VALUE_CHAIN_LABELS, "apple", lang) in farmer.last.text  # "For: Farmer · Apples"
-    await farmer.press(name(TOPIC_LABELS, target.topic, lang))
+    need = needs.need_of("farmer", target.id)
+    assert need is not None
+    await farmer.press(say(lang, need.label))
     while not farmer.last.has_button(target.title.get(lang)):
         await farmer.press(say(lang, "More"))
     [card] = await farmer.press(target.title.get(lang))
@@ -38,10 +41,12 @@ async def test_apple_growers_see_apple_entries_before_general_farm_ones(
 ) -> None:
     kb = knowledge.current
     farmer = await onboard(harness, "en", "farmer", "apple")
-    [listing] = await farmer.press("Opportunities")
+    [listing] = await farmer.press("Subsidies and loans")
+    money = needs.need("farmer", "money")
+    assert money is not None
     apple_titles = [
         e.title.en for e in kb.entries.values()
-        if e.topic == "opportunities" and "apple" in e.value_chains and "farmer" in e.audiences
+        if e.id in money.entries and "apple" in e.value_chains
     ]  # fmt: skip
     assert apple_titles and listing.labels[: len(apple_titles)] == apple_titles
     milk = [e.title.en for e in kb.entries.values() if "milk" in e.value_chains]
@@ -54,7 +59,7 @@ async def test_a_job_seeker_reaches_the_employment_centre_registration(
     registration = knowledge.current.entry("job-register-seeker")
     assert registration is not None and registration.providers[0] == "employment_centre"
     seeker = await onboard(harness, "ru", "job_seeker")
-    await seeker.press(name(TOPIC_LABELS, "apply", "ru"))
+    await seeker.press("Встать на учёт, выплаты")
     [card] = await seeker.press(registration.title.ru)
     assert registration.summary.ru[:40] in card.text
     [where] = await seeker.press("Куда и к кому")
@@ -131,7 +136,7 @@ async def test_an_old_button_still_works_after_a_restart(
     from bot.app import Services
 
     farmer = await onboard(harness, "en", "farmer", "soy")
-    [listing] = await farmer.press("Rules and permits")
+    [listing] = await farmer.press("Land and water")
     # The bot restarts: a new Application on the same database and the same chat.
     services = Services(settings=settings, db=database, knowledge=knowledge)
     async with Harness(services, harness.fake) as restarted:
@@ -147,7 +152,7 @@ async def test_an_unknown_or_forged_button_says_it_is_out_of_date_and_shows_the_
     harness: Harness, data: str
 ) -> None:
     person = await onboard(harness, "ru", "job_seeker")
-    await person.press("Возможности")  # somewhere away from the main menu
+    await person.press("Найти работу")  # somewhere away from the main menu
     await person.press_data(data)
     answers = harness.fake.calls_to("answerCallbackQuery")
     assert answers[-1].params.get("text") == say(
@@ -161,9 +166,9 @@ async def test_language_switches_every_later_message_and_the_command_menu(harnes
     assert person.commands[1] == "Басты мәзір"
     [choice] = await person.send("/language")
     [menu] = await person.press("English", screen=choice)
-    assert "Main menu" in menu.text and "Opportunities" in " ".join(menu.labels)
+    assert "Main menu" in menu.text and "Loans and state support" in " ".join(menu.labels)
     assert person.commands[1] == "Main menu"
-    [listing] = await person.press("Opportunities")
+    [listing] = await person.press("Loans and state support")
     assert "Choose what you need" in listing.text
     [help_screen] = await person.send("/help")
     assert "How to use this bot" in help_screen.text
@@ -218,24 +223,25 @@ async def test_every_card_has_a_share_link_that_opens_the_entry(harness: Harness
 
 
 async def test_long_lists_are_paged(harness: Harness, knowledge: KnowledgeHolder) -> None:
-    from handlers.render import PAGE_SIZE, entries_for
+    from handlers.render import PAGE_SIZE
 
     kb = knowledge.current
-    topic = max(
-        ("opportunities", "rules", "where", "apply", "procedures"),
-        key=lambda t: len(entries_for(kb, t, "farmer", "apple")),
+    need = max(
+        needs.needs_for("farmer"), key=lambda n: len(needs.entries(kb, n, "farmer", "apple"))
     )
-    total = len(entries_for(kb, topic, "farmer", "apple"))
+    total = len(needs.entries(kb, need, "farmer", "apple"))
     if total <= PAGE_SIZE:
         pytest.skip("no list is long enough to need paging")
     farmer = await onboard(harness, "en", "farmer", "apple")
-    [first] = await farmer.press(name(TOPIC_LABELS, topic, "en"))
+    [first] = await farmer.press(need.label)
     assert "Page 1 of" in first.text
     [second] = await farmer.press("More")
     assert "Page 2 of" in second.text
-    assert set(first.labels).isdisjoint(
-        label for label in second.labels if label not in ("◀️ Back", "More ▶️", "🏠 Main menu")
-    )
+
+    def entries(screen: Screen) -> set[str]:
+        return {b.label for row in screen.buttons for b in row if (b.data or "").startswith("e:")}
+
+    assert entries(first) and entries(second) and entries(first).isdisjoint(entries(second))
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])

@@ -11,6 +11,7 @@ import pytest
 
 import handlers
 from bot.knowledge import AUDIENCES, LANGS, TOPICS, VALUE_CHAINS
+from bot.needs import NEED_IDS
 from bot.services.subscriptions import TOPICS as NEWS_TOPICS
 from bot.tooling.harness import Harness
 from handlers import routes as r
@@ -27,6 +28,13 @@ SAMPLES: list[tuple[r.Callback, str]] = [
     (r.MainMenu(), "m"),
     (r.TopicPage("rules", "farmer", "apple", 0), "t:rules:farmer:apple:0"),
     (r.TopicPage("procedures", "vulnerable", "-", 999), "t:procedures:vulnerable:-:999"),
+    (r.NeedPage("farmer", "sick", "milk"), "n:farmer:sick:milk"),
+    (r.NeedPage("entrepreneur", "agri", "-", 2), "n:entrepreneur:agri:-:2"),
+    (r.NeedPage("farmer", "money", "-", 0, "apply"), "n:farmer:money:-:0:apply"),
+    (r.MyCases(), "my"),
+    (r.MyCase(42), "mc:42"),
+    (r.Settle(42, "s"), "st:42:s"),
+    (r.Settle(42, "wy"), "st:42:wy"),
     (r.EntryCard("subsidy-apple-orchards"), "e:subsidy-apple-orchards"),
     (r.EntryCard("job-fair", from_search=True), "e:job-fair:s"),
     (r.EntrySection("job-fair", "more"), "d:job-fair:more"),
@@ -135,10 +143,15 @@ def _biggest(family: type[r.Callback]) -> r.Callback:
             "section": "steps",
             "entry": "a" * 40,
             "from_search": True,
-            "page": 999 if family in (r.TopicPage, r.CaseList) else 99,
-            "step": {r.DraftAction: "cancel", r.ProviderAction: "x", r.Announcement: "a"}.get(
-                family
-            ),
+            "page": 999 if family in (r.TopicPage, r.CaseList, r.NeedPage) else 99,
+            "need": max(NEED_IDS, key=len),
+            "facet": max(TOPICS, key=len),
+            "step": {
+                r.DraftAction: "cancel",
+                r.ProviderAction: "x",
+                r.Announcement: "a",
+                r.Settle: "wy",
+            }.get(family),
             "case": 999_999_999,
             "announcement": 999_999_999,
             "solved": True,

@@ -52,6 +52,8 @@ class NotificationKind(StrEnum):
     FOLLOW_UP = "follow_up"  # to the client: did you get the service?
     FOLLOW_UP_NO = "follow_up_no"  # to the managers: the client did not get it
     CASE_WITHDRAWN = "case_withdrawn"  # to the staff member and managers: the client erased data
+    CASE_SOLVED = "case_solved"  # to whoever has it: the client says it is solved, case closed
+    CASE_DROPPED = "case_dropped"  # to whoever has it: the client withdrew the question
     DIGEST = "digest"  # to the managers: the morning summary
     ANNOUNCE_DONE = "announce_done"  # to the announcement's author: it was sent
 
@@ -194,6 +196,27 @@ async def case_of_message(db: Database, chat_id: int, message_id: int) -> int | 
                 OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message_id
             )
         )
+
+
+# The notifications whose message carries a case's action buttons (to staff and managers).
+CARD_KINDS = (
+    NotificationKind.CASE_NEW, NotificationKind.CASE_ASSIGNED, NotificationKind.CLIENT_MESSAGE,
+    NotificationKind.CASE_RETURNED, NotificationKind.CASE_REOPENED, NotificationKind.REMINDER,
+    NotificationKind.OVERDUE, NotificationKind.FOLLOW_UP_NO,
+)  # fmt: skip
+
+
+async def sent_cards(db: Database, case_id: int) -> list[tuple[int, int]]:
+    """The (chat, message) of each delivered card of a case that carries action buttons."""
+    async with db.read() as session:
+        rows = await session.execute(
+            select(OutboxMessage.chat_id, OutboxMessage.telegram_message_id)
+            .where(OutboxMessage.case_id == case_id)
+            .where(OutboxMessage.kind.in_([str(kind) for kind in CARD_KINDS]))
+            .where(OutboxMessage.telegram_message_id.is_not(None))
+            .order_by(OutboxMessage.id)
+        )
+        return [(int(chat), int(message)) for chat, message in rows.all() if message is not None]
 
 
 async def pending_count(db: Database) -> int:

@@ -285,7 +285,7 @@ class Traffic:
         if audience == "farmer":
             await self.press(user_id, f"vc:{_weighted(rng, CHAIN_WEIGHTS)}", rng, timings)
             taps += 1
-        for prefix in ("t:", "e:", "d:"):
+        for prefix in ("n:", "e:", "d:"):  # a need, an answer, a part of it
             await self.press(user_id, prefix, rng, timings)
             taps += 1
         while taps < 5:

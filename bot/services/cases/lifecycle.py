@@ -222,6 +222,34 @@ class Lifecycle(DeskBase):
                 await self.notify(session, recipient, kind, reopened, now)
             return reopened
 
+    async def settle(self, actor: Actor, case_id: int, *, solved: bool) -> CaseView:
+        """The client ends their own open question: solved, or withdrawn (no longer needed).
+
+        The case is closed; whoever has it (the provider's staff member, else the managers)
+        is told, and its cards lose their buttons."""
+        now = self.clock()
+        async with self.db.write() as session:
+            case = await load_case(session, case_id)
+            await require_client(session, actor, case)
+            if case.status not in (*OPEN, CaseStatus.RESOLVED):
+                raise CaseError("bad_state", case.status)
+            move(case, CaseStatus.CLOSED)
+            case.closed_at = now
+            if solved and case.resolved_at is None:
+                case.resolved_at = now
+            record(session, case, actor, "settled" if solved else "dropped", now)
+            await end_conversations(session, case.id)
+            ended = await view(session, case)
+            readers = (
+                [ended.assignee_telegram_id]
+                if ended.assignee_telegram_id is not None
+                else sorted(self.manager_ids)
+            )
+            kind = NotificationKind.CASE_SOLVED if solved else NotificationKind.CASE_DROPPED
+            for reader in readers:
+                await self.notify(session, reader, kind, ended, now)
+            return ended
+
     async def rate(self, actor: Actor, case_id: int, stars: int) -> CaseView:
         """Store the client's rating, once."""
         if stars not in RATINGS:

@@ -19,7 +19,23 @@ from bot.services.cases.records import (
     view,
     view_of,
 )
-from bot.services.cases.status import OPEN, PROVIDERS_TURN
+from bot.services.cases.status import OPEN, PROVIDERS_TURN, CaseStatus
+
+RECENT = timedelta(days=30)  # a client's ended cases stay in "my questions" this long
+MY_CASES = 10
+
+
+@dataclass(frozen=True)
+class ClientCase:
+    """One of a client's own questions, as "my questions" lists it."""
+
+    id: int
+    status: CaseStatus
+    provider_id: str | None  # who has it (None: the OSS itself)
+    question: str
+    last_message: str | None  # the latest text written on it, by either side
+    last_from: str | None  # "client", "staff" or "manager"
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,49 @@ class Queries(DeskBase):
         async with self.db.read() as session:
             rows = (await session.execute(query.limit(200))).all()
             return [view_of(case, client, assignee) for case, client, assignee in rows]
+
+    async def client_cases(self, actor: Actor) -> list[ClientCase]:
+        """A client's open questions, then those ended in the last 30 days; newest first."""
+        since = self.clock() - RECENT
+        async with self.db.read() as session:
+            person = await session.scalar(
+                select(Person).where(Person.telegram_id == actor.telegram_id)
+            )
+            if person is None:
+                return []
+            cases = list(
+                await session.scalars(
+                    select(Case)
+                    .where(Case.person_id == person.id)
+                    .where(Case.status.in_(OPEN) | (Case.updated_at >= since))
+                    .order_by(Case.id.desc())
+                    .limit(MY_CASES)
+                )
+            )
+            found = []
+            for case in cases:
+                message = await session.scalar(
+                    select(CaseEvent)
+                    .where(CaseEvent.case_id == case.id)
+                    .where(CaseEvent.kind.in_(("provider_message", "client_message")))
+                    .order_by(CaseEvent.id.desc())
+                    .limit(1)
+                )
+                part = dict(message.detail).get("part", {}) if message is not None else {}
+                text = part.get("text") or part.get("caption")
+                found.append(
+                    ClientCase(
+                        case.id,
+                        CaseStatus(case.status),
+                        case.provider_id,
+                        case.question or "",
+                        str(text) if text else None,
+                        message.actor_role if message is not None and text else None,
+                        case.created_at,
+                    )
+                )
+        found.sort(key=lambda c: (c.status not in OPEN, -c.id))
+        return found
 
     async def case_with_history(
         self, actor: Actor, case_id: int
