@@ -284,18 +284,30 @@ class SearchIndex:
 
     def _read(self, query: str) -> list[tuple[Word, tuple[str, ...]]]:
         """Return the meaningful words of `query`, each with the concepts it says."""
-        words = list(dict.fromkeys(words_of(query)))[:_MAX_WORDS]
-        concepts = find_concepts([word for word, _, _ in words])
-        read: list[tuple[Word, tuple[str, ...]]] = []
-        skip = 0
-        for position, word in enumerate(words):
-            if skip:  # a later word of a phrase that says a concept
-                skip -= 1
+        # Concepts are found in every word, stop words included ("жұмыс жоқ": no job), and
+        # belong to the first meaningful word of the phrase that says them; the phrase's
+        # other meaningful words are part of the concept, not words of their own.
+        typed = raw_words(query)[: _MAX_WORDS * 2]
+        concepts = find_concepts([word for _, word, _ in typed])
+        said: dict[int, list[str]] = defaultdict(list)
+        inside: set[int] = set()
+        for position, (found, length) in concepts.items():
+            span = [
+                p
+                for p in range(position, position + length)
+                if _meaningful(typed[p][1], typed[p][2])
+            ]
+            if span:
+                said[span[0]].extend(concept.name for concept in found)
+                inside.update(span[1:])
+        read: dict[Word, list[str]] = {}
+        for position, (raw, word, cyrillic) in enumerate(typed):
+            if position in inside or not _meaningful(word, cyrillic):
                 continue
-            said, length = concepts.get(position, ((), 1))
-            read.append((word, tuple(concept.name for concept in said)))
-            skip = length - 1
-        return read
+            key = (word, cyrillic, stems(raw))
+            names = read.setdefault(key, [])
+            names.extend(name for name in said.get(position, ()) if name not in names)
+        return [(word, tuple(names)) for word, names in read.items()][:_MAX_WORDS]
 
     def search(
         self, query: str, *, lang: str | None, audience: str | None, limit: int

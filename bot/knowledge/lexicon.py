@@ -104,8 +104,9 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
         "жылыжай | теплица | greenhouse",
     ),
     "irrigation": (
-        "суар | suar | полив | арық | арык | arik | aryq | канал | irrigat | вода | воды | water"
-        " | су жет | су жоқ | су жок | su joq | su jet | суы жок | тамшылат | капельн | drip",
+        "су | суы | суға | суды | suar | полив | арық | арык | arik | aryq | канал | irrigat"
+        " | вода | воды | water | су жет | су жоқ | су жок | su joq | su jet | суы жок"
+        " | тамшылат | капельн | drip",
         "суару | полив | irrigation | су | вода | water",
     ),
     "land": (

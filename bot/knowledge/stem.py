@@ -86,4 +86,4 @@ def stems(raw: str) -> tuple[str, ...]:
 
 def kazakh_verb(word: str) -> bool:
     """Tell whether a normalised word ends like a Kazakh verb the person says of themselves."""
-    return len(word) >= 6 and word.endswith(_KK_VERB_ENDINGS)
+    return len(word) >= 5 and word.endswith(_KK_VERB_ENDINGS)
