@@ -138,9 +138,11 @@ def _best_window(
     size = cfg.window
     for start in range(max(len(weights) - size, 0) + 1):
         stop = start + size
+        answered = sum(covered[start:stop])
+        if answered <= 0:
+            continue
         weight = sum(weights[start:stop]) + min(sum(unknown[start:stop]), cfg.unknown_cap)
-        if weight > 0:
-            best = max(best, sum(covered[start:stop]) / weight)
+        best = max(best, answered / weight)
     return best
 
 
@@ -282,12 +284,12 @@ class SearchIndex:
                     terms[term] = sim
         return list(terms.items())
 
-    def _read(self, query: str) -> list[tuple[Word, tuple[str, ...]]]:
-        """Return the meaningful words of `query`, each with the concepts it says."""
+    def _read(self, typed: list[tuple[str, str, bool]]) -> list[tuple[Word, tuple[str, ...]]]:
+        """Return the meaningful words of a query, each with the concepts it says."""
         # Concepts are found in every word, stop words included ("жұмыс жоқ": no job), and
         # belong to the first meaningful word of the phrase that says them; the phrase's
         # other meaningful words are part of the concept, not words of their own.
-        typed = raw_words(query)[: _MAX_WORDS * 2]
+        typed = typed[: _MAX_WORDS * 2]
         concepts = find_concepts([word for _, word, _ in typed])
         said: dict[int, list[str]] = defaultdict(list)
         inside: set[int] = set()
@@ -314,8 +316,8 @@ class SearchIndex:
     ) -> list[tuple[int, float]]:
         """Return (entry number, score) of the confident matches for `query`, best first."""
         cfg = self.config
-        typed = scripted_words(query)
-        read = self._read(query)
+        typed = raw_words(query)
+        read = self._read(typed)
         if not read or limit <= 0:
             return []
         words = [word for word, _ in read]
@@ -326,7 +328,7 @@ class SearchIndex:
         unknowns: list[float] = []
         covered: dict[int, list[float]] = {}
         strongest: dict[int, float] = defaultdict(float)
-        said: dict[str, float] = {word: 1.0 for word, _ in typed}  # stop words count in phrases
+        said: dict[str, float] = {word: 1.0 for _, word, _ in typed}  # stop words say phrases
         for position, (word, concepts) in enumerate(read):
             for term, sim in self._expand(word, concepts):
                 if sim > said.get(term, 0.0):
@@ -350,7 +352,15 @@ class SearchIndex:
         unknown_cap = cfg.unknown_cap * self.idf(1)
         window = dataclasses.replace(cfg, unknown_cap=unknown_cap)
         ranked: list[tuple[int, float]] = []
-        for number, score in scores.items():
+        # The boosts below at most multiply a score by `ceiling`: an entry whose score cannot
+        # reach the threshold, or a share of the best found so far, is not judged at all.
+        ceiling = cfg.audience_boost * (1 + cfg.title_boost + cfg.phrase_boost)
+        best = 0.0
+        for number, score in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
+            if score * ceiling < max(cfg.min_score, cfg.relative * best):
+                break
+            if strongest[number] < cfg.min_answer:
+                continue
             share = _best_window(covered.get(number, ()), weights, unknowns, window)
             if share < cfg.min_coverage or strongest[number] < cfg.min_answer:
                 continue
@@ -363,6 +373,7 @@ class SearchIndex:
             )
             if score >= cfg.min_score:
                 ranked.append((number, score))
+                best = max(best, score)
         if not ranked:
             return []
         ranked.sort(key=lambda item: (-item[1], item[0]))
@@ -386,7 +397,7 @@ class SearchIndex:
         """Return the raw figures behind a query, word by word, for calibration and debugging."""
         postings = self._postings[lang if lang in LANGS else None]
         rows: dict[str, object] = {}
-        for word, concepts in self._read(query):
+        for word, concepts in self._read(raw_words(query)):
             idf, scores, answer = self._word(word, postings, concepts)
             best = sorted(scores.items(), key=lambda item: -item[1])[:5]
             rows[word[0]] = {

@@ -15,6 +15,7 @@ match a whole word. A trigger of several words matches those words in a row.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.knowledge.normalize import normalize
 from bot.knowledge.words import is_ending
@@ -223,20 +224,37 @@ def _says(word: str, trigger: str) -> bool:
     return not rest or len(trigger) > _SHORT or is_ending(rest, chains=False)
 
 
+# Triggers by their first word, so that a typed word is only checked against the triggers
+# whose first word it starts with: one dictionary look-up per prefix of the typed word.
+_BY_FIRST: dict[str, list[tuple[Concept, tuple[str, ...]]]] = {}
+for _concept in CONCEPTS:
+    for _trigger in _concept.triggers:
+        _BY_FIRST.setdefault(_trigger[0], []).append((_concept, _trigger))
+
+
+@lru_cache(maxsize=20_000)
+def _starting(word: str) -> tuple[tuple[Concept, tuple[str, ...]], ...]:
+    """Return the (concept, trigger) pairs whose first word `word` says."""
+    return tuple(
+        pair
+        for size in range(1, len(word) + 1)
+        for pair in _BY_FIRST.get(word[:size], ())
+        if _says(word, pair[1][0])
+    )
+
+
 def find_concepts(words: list[str]) -> dict[int, tuple[tuple[Concept, ...], int]]:
     """Return, by position in `words`, the concepts said from there and how many words say them."""
     found: dict[int, tuple[tuple[Concept, ...], int]] = {}
-    for position in range(len(words)):
-        said: list[Concept] = []
+    for position, word in enumerate(words):
+        said: dict[str, Concept] = {}
         length = 0
-        for concept in CONCEPTS:
-            for trigger in concept.triggers:
-                if position + len(trigger) <= len(words) and all(
-                    _says(words[position + i], part) for i, part in enumerate(trigger)
-                ):
-                    said.append(concept)
-                    length = max(length, len(trigger))
-                    break
+        for concept, trigger in _starting(word):
+            if position + len(trigger) <= len(words) and all(
+                _says(words[position + i], part) for i, part in enumerate(trigger[1:], 1)
+            ):
+                said.setdefault(concept.name, concept)
+                length = max(length, len(trigger))
         if said:
-            found[position] = (tuple(said), length)
+            found[position] = (tuple(said.values()), length)
     return found
