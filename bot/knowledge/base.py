@@ -97,7 +97,7 @@ class KnowledgeBase:
             return Reading(small_talk, (), confident=False)
         hits = self.search(small_talk.question, lang=lang, limit=limit, audience=audience)
         config = self._index.config
-        confident = bool(hits) and hits[0].score >= config.confident_score
+        confident = bool(hits) and hits[0].score >= config.confident_score * self._index.idf(1)
         if confident and len(hits) > 1:
             confident = hits[1].score <= config.confident_margin * hits[0].score
         return Reading(small_talk, tuple(hits), confident=confident)

@@ -35,7 +35,7 @@ class SearchConfig:
     unknown_word: float = 1.3  # weight of a word found nowhere, as a share of a one-entry idf
     unknown_cap: float = 1.3  # ... and all of them in a run of words, at most this much
     unknown_verb: float = 0.3  # ... and of an unknown word that ends like a Kazakh verb
-    min_score: float = 1.2  # a hit needs at least this score ...
+    min_score: float = 1.6  # a hit needs this score, in rare words (idf of a one-entry word)...
     min_coverage: float = 0.4  # ... and to answer this share of the query's weight ...
     window: int = 6  # ... in the best run of this many words: the rest of a story is context
     strong_answer: float = 0.0  # a word answers only this surely or more: no sum of weak hints
@@ -46,7 +46,7 @@ class SearchConfig:
     exact_bias: float = 0.85  # inflection and typo matches of a word the base knows as it is
     title_boost: float = 0.5  # score factor 1 + this x the share of a title the query says
     concept: float = 0.9  # how surely a word that says a concept stands for the base's words
-    confident_score: float = 8.0  # a first hit this strong ...
+    confident_score: float = 2.9  # a first hit this strong (in rare words) ...
     confident_margin: float = 0.8  # ... with the next below this share of it is a clear answer
     phrase_boost: float = 0.3  # ... + this when the query says a whole keyword phrase
 
@@ -355,9 +355,10 @@ class SearchIndex:
         # The boosts below at most multiply a score by `ceiling`: an entry whose score cannot
         # reach the threshold, or a share of the best found so far, is not judged at all.
         ceiling = cfg.audience_boost * (1 + cfg.title_boost + cfg.phrase_boost)
+        min_score = cfg.min_score * self.idf(1)
         best = 0.0
         for number, score in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
-            if score * ceiling < max(cfg.min_score, cfg.relative * best):
+            if score * ceiling < max(min_score, cfg.relative * best):
                 break
             if strongest[number] < cfg.min_answer:
                 continue
@@ -371,7 +372,7 @@ class SearchIndex:
                 + cfg.title_boost * self._title_share(number, said)
                 + cfg.phrase_boost * self._says_a_phrase(number, said)
             )
-            if score >= cfg.min_score:
+            if score >= min_score:
                 ranked.append((number, score))
                 best = max(best, score)
         if not ranked:

@@ -46,7 +46,7 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
         "ящур | понос | іш өт | мастит | желін | вымя | udder | отёл | отел | бұзаула | не встаёт"
         " | не встает | тамақ жемей | тамақ ішпей | тамак ишпей | tamaq ishpei | not eating"
         " | жем жемей",
-        "ауру мал | больная корова | sick animal | ветеринар",
+        "sick | sick cow | заболела | ауырып қалды | ауырса | больная",
     ),
     "pests": (
         "тля | тли | тлю | tly | aphid | колорад | жук | қоңыз | коныз | құрт | kurt | qurt"
@@ -214,6 +214,7 @@ CONCEPTS: tuple[Concept, ...] = tuple(
 )
 
 _SHORT = 3  # a trigger word this short is a whole word, or that word and a Kazakh ending
+_TINY = 2  # a trigger word this short is a whole word only: "су" (water) is not "сүті" (milk)
 
 
 def _says(word: str, trigger: str) -> bool:
@@ -221,7 +222,9 @@ def _says(word: str, trigger: str) -> bool:
     if not word.startswith(trigger):
         return False
     rest = word[len(trigger) :]
-    return not rest or len(trigger) > _SHORT or is_ending(rest, chains=False)
+    if not rest or len(trigger) > _SHORT:
+        return True
+    return len(trigger) > _TINY and is_ending(rest, chains=False)
 
 
 # Triggers by their first word, so that a typed word is only checked against the triggers
