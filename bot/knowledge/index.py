@@ -36,6 +36,8 @@ class SearchConfig:
     unknown_cap: float = 1.3  # ... and all of them in a run of words, at most this much
     unknown_verb: float = 0.3  # ... and of an unknown word that ends like a Kazakh verb
     min_score: float = 1.6  # a hit needs this score, in rare words (idf of a one-entry word)...
+    min_score_whole: float = 0.45  # ... or this, when it answers the whole of the query ("job")
+    whole: float = 0.99  # the share of a run of words that counts as the whole
     min_coverage: float = 0.4  # ... and to answer this share of the query's weight ...
     window: int = 6  # ... in the best run of this many words: the rest of a story is context
     strong_answer: float = 0.0  # a word answers only this surely or more: no sum of weak hints
@@ -356,9 +358,10 @@ class SearchIndex:
         # reach the threshold, or a share of the best found so far, is not judged at all.
         ceiling = cfg.audience_boost * (1 + cfg.title_boost + cfg.phrase_boost)
         min_score = cfg.min_score * self.idf(1)
+        min_whole = cfg.min_score_whole * self.idf(1)
         best = 0.0
         for number, score in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
-            if score * ceiling < max(min_score, cfg.relative * best):
+            if score * ceiling < max(min_whole, cfg.relative * best):
                 break
             if strongest[number] < cfg.min_answer:
                 continue
@@ -372,7 +375,9 @@ class SearchIndex:
                 + cfg.title_boost * self._title_share(number, said)
                 + cfg.phrase_boost * self._says_a_phrase(number, said)
             )
-            if score >= min_score:
+            # A weak match that leaves part of the message unanswered is a guess; a weak one
+            # that answers all of it is a short, general question ("job"): offer it.
+            if score >= (min_whole if share >= cfg.whole else min_score):
                 ranked.append((number, score))
                 best = max(best, score)
         if not ranked:
