@@ -120,6 +120,7 @@ def _entry_fields(
 
 
 _MAX_WORDS = 40  # a long message is judged on its first words: search stays fast
+_MEMO_SIZE = 20_000  # words whose figures are kept
 _PHRASE_SIM = 0.7  # how close a typed word must be to a word of a phrase to say it
 
 # Postings of one term: (entry number, weighted term frequency, answer quality) per entry.
@@ -182,6 +183,10 @@ class SearchIndex:
         )
         self._df, self._postings = self._weigh(docs)
         self._count = len(entries)
+        # Each word's figures, by word, concepts and language hint (see `_word`).
+        self._memo: dict[
+            tuple[Word, tuple[str, ...], int], tuple[float, dict[int, float], dict[int, float]]
+        ] = {}
         english = {w for doc in docs for field in doc.values() for w in field["en"]}
         other = {
             w
@@ -253,6 +258,19 @@ class SearchIndex:
         self, word: Word, postings: dict[str, _Postings], concepts: tuple[str, ...] = ()
     ) -> tuple[float, dict[int, float], dict[int, float]]:
         """Return a query word's idf, its BM25 score and its answer quality in each entry."""
+        key = (word, concepts, id(postings))
+        found = self._memo.get(key)
+        if found is None:
+            found = self._score_word(word, postings, concepts)
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = found
+        return found
+
+    def _score_word(
+        self, word: Word, postings: dict[str, _Postings], concepts: tuple[str, ...]
+    ) -> tuple[float, dict[int, float], dict[int, float]]:
+        """Compute what `_word` returns (words recur across messages: it is memoised)."""
         # All the terms a word may stand for count as one term, like a stem: their frequencies
         # add up (scaled by similarity) and the word's idf comes from every entry that has any.
         # The targets of the concepts the word says count as forms of it.
