@@ -9,7 +9,9 @@ means "livestock" to search, "livestock" does not mean "корова".
 
 Triggers are matched on the normalised skeleton (so every script of Kazakh is covered), as the
 start of a word ("бирк" matches "бирку", "биркасы"); triggers of three letters or fewer must
-match a whole word. A trigger of several words matches those words in a row.
+match a whole word, and so must a trigger written with a final "=" ("tax=": "tax" is not the
+start of "taxi", nor of "такси", whose skeletons begin with the same letters). A trigger of
+several words matches those words in a row.
 """
 
 from __future__ import annotations
@@ -116,8 +118,8 @@ _CONCEPTS: dict[str, tuple[str, str]] = {
         "жер телімі | земельный участок | land plot | жер",
     ),
     "tax": (
-        "салық | салык | salyq | salyk | налог | tax | декларац | deklarac | 910 | упрощ"
-        " | соцплатеж",
+        "салық | салык | salyq | salyk | налог | tax= | taxes | taxation | декларац | deklarac"
+        " | 910 | упрощ | соцплатеж",
         "салық | налог | tax | декларация",
     ),
     "apple": (
@@ -204,10 +206,22 @@ def _split(forms: str) -> list[str]:
     return [form.strip() for form in forms.split("|") if form.strip()]
 
 
+_WHOLE = "="  # a trigger word written with this at its end is matched as a whole word only
+
+
+def _parse_trigger(form: str) -> tuple[str, ...]:
+    """Return the normalised words of a trigger, the last marked when it is a whole word."""
+    whole = form.endswith(_WHOLE)
+    words = normalize(form.removesuffix(_WHOLE)).split()
+    if whole and words:
+        words[-1] += _WHOLE
+    return tuple(words)
+
+
 CONCEPTS: tuple[Concept, ...] = tuple(
     Concept(
         name,
-        tuple(tuple(normalize(t).split()) for t in _split(triggers) if normalize(t)),
+        tuple(trigger for t in _split(triggers) if (trigger := _parse_trigger(t))),
         tuple(_split(targets)),
     )
     for name, (triggers, targets) in _CONCEPTS.items()
@@ -219,6 +233,8 @@ _TINY = 2  # a trigger word this short is a whole word only: "су" (water) is n
 
 def _says(word: str, trigger: str) -> bool:
     """Tell whether a typed word is a form of one word of a trigger."""
+    if trigger.endswith(_WHOLE):
+        return word == trigger[: -len(_WHOLE)]
     if not word.startswith(trigger):
         return False
     rest = word[len(trigger) :]
@@ -232,7 +248,7 @@ def _says(word: str, trigger: str) -> bool:
 _BY_FIRST: dict[str, list[tuple[Concept, tuple[str, ...]]]] = {}
 for _concept in CONCEPTS:
     for _trigger in _concept.triggers:
-        _BY_FIRST.setdefault(_trigger[0], []).append((_concept, _trigger))
+        _BY_FIRST.setdefault(_trigger[0].removesuffix(_WHOLE), []).append((_concept, _trigger))
 
 
 @lru_cache(maxsize=20_000)
