@@ -25,9 +25,13 @@ Lines starting with :: talk to the demo, not to the bot:
   ::manager          speak as the OSS manager
   ::provider ID      speak as a staff member of provider ID (::providers lists the ids)
   ::who              who is speaking now      ::help   this help
+  ::voice            send a voice note          ::photo [caption]   send a photo
+  ::document [name]  send a document            ::contact           share your phone number
+  ::location         send a location (placeholder media: there is no real file or place)
   ::quit             leave (Ctrl-D works too)
 """
 STAFF_BASE_ID = 800_001
+MEDIA = ("voice", "photo", "document", "contact", "location")
 
 
 class Demo:
@@ -94,19 +98,38 @@ class Demo:
         stripped = line.strip()
         if not stripped:
             return True
-        if stripped.startswith("::"):
-            return self.control(stripped[2:].split())
+        words = stripped[2:].split() if stripped.startswith("::") else []
+        media = words[0].lower() in MEDIA if words else False
+        if stripped.startswith("::") and not media:
+            return self.control(words)
         known = {s.message_id for s in self.speaker.screens}
         others = self._counts_elsewhere()
-        if stripped.isdigit():
-            screens = await self.press(int(stripped))
-            if screens is None:
+        if media:
+            screens = await self.send_media(words[0].lower(), " ".join(words[1:]) or None)
+        elif stripped.isdigit():
+            pressed = await self.press(int(stripped))
+            if pressed is None:
                 return True
+            screens = pressed
         else:
             screens = await self.speaker.send(line)
         self.show(screens, known)
         self._announce_elsewhere(others)
         return True
+
+    async def send_media(self, kind: str, text: str | None) -> list[Screen]:
+        """Send a placeholder voice note, photo, document, own contact or location."""
+        phone, fake = self.speaker, self.harness.fake
+        if kind == "voice":
+            return await phone.send_voice()
+        if kind == "photo":
+            return await phone.send_photo(text)
+        if kind == "document":
+            return await phone.send_document(text or "paper.pdf")
+        if kind == "contact":
+            update = fake.contact_update(phone.id, "+70000000000", owner=phone.id)  # not real
+            return await self.harness.feed(update, phone.id)
+        return await phone.send_content({"location": {"latitude": 43.35, "longitude": 77.46}})
 
     async def press(self, number: int) -> list[Screen] | None:
         try:

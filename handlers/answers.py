@@ -7,7 +7,7 @@ from telegram import Update
 from bot import needs
 from bot.services import gaps
 from handlers import render
-from handlers.common import ack, show, stale_button
+from handlers.common import ack, render_main_menu, show, stale_button
 from handlers.context import BotContext
 from handlers.routes import Callback, EntryCard, EntrySection, MainMenu, NeedPage, TopicPage
 
@@ -74,15 +74,25 @@ async def entry_section(update: Update, context: BotContext, press: EntrySection
 
 
 async def search(update: Update, context: BotContext) -> None:
-    """Treat typed text as a question: offer the best entries, or say nothing fits."""
+    """Treat typed text as a question: answer small talk, offer the entries, or ask back."""
     message = update.effective_message
     assert message is not None and message.text is not None
     audience = context.person.audience if context.person else None
-    hits = context.svc.kb.search(message.text, lang=context.lang, limit=3, audience=audience)
-    if not hits:  # a knowledge gap: count the words' skeleton, never who asked
+    kb = context.svc.kb
+    reading = kb.read(message.text, lang=context.lang, limit=3, audience=audience)
+    if reading.small_talk.only_small_talk:  # a greeting, thanks, "who are you", "a person"
+        text, keyboard = render.small_talk(reading.small_talk.kinds, context._)
+        await message.reply_text(text, reply_markup=keyboard)
+        if keyboard is None:
+            await render_main_menu(update, context)
+        return
+    if not reading.hits and reading.question.strip():
+        # a knowledge gap: count the words' skeleton, never who asked
         today = context.svc.clock().astimezone(context.svc.settings.tz).date()
         await gaps.record_search_miss(
-            context.svc.db, message.text, language=context.lang, day=today
+            context.svc.db, reading.question, language=context.lang, day=today
         )
-    text, keyboard = render.search_results([hit.entry for hit in hits], context.lang, context._)
+    text, keyboard = render.search_results(
+        [hit.entry for hit in reading.hits], context.lang, context._, unsure=reading.ambiguous
+    )
     await message.reply_text(text, reply_markup=keyboard)

@@ -15,6 +15,7 @@ from bot import needs
 from bot.domain import AUDIENCE_LABELS, FACET_LABELS, TOPIC_LABELS, VALUE_CHAIN_LABELS
 from bot.i18n import translator
 from bot.knowledge import Entry, KnowledgeBase
+from bot.knowledge.smalltalk import Kind
 from bot.services.people import Profile
 from bot.settings import LANGUAGES
 from handlers.routes import (
@@ -403,10 +404,48 @@ def section_keyboard(
     return InlineKeyboardMarkup(keyboard)
 
 
+def small_talk(kinds: Sequence[Kind], _: Gettext) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Answer small talk kindly; a person who asks for a person is offered a specialist.
+
+    Without a keyboard, the main menu follows the answer."""
+    if Kind.PERSON in kinds:
+        text = "🙋 " + _(
+            "Of course. A specialist of the OSS will read your question and answer you here. "
+            "Press the button and write what you need."
+        )
+        keyboard = [[button("🙋 " + _("Ask a specialist"), Ask(None))], [home_button(_)]]
+        return text, InlineKeyboardMarkup(keyboard)
+    lines = []
+    if Kind.GREETING in kinds:
+        lines.append("👋 " + _("Hello!"))
+    if Kind.THANKS in kinds:
+        lines.append("🙏 " + _("You are welcome! I am glad to help."))
+    if Kind.GOODBYE in kinds:
+        lines.append(_("Goodbye! Write any time you need help."))
+    if Kind.WHO in kinds:
+        lines.append("🤖 " + _("I am the OSS bot, not a person: I answer from the OSS's guides."))
+    if Kind.GOODBYE not in kinds or Kind.WHO in kinds or Kind.GREETING in kinds:
+        lines.append(
+            _(
+                "I help farmers, job seekers, entrepreneurs and families of the district: "
+                "subsidies, jobs, starting a business, benefits. When my answer is not enough, "
+                "I pass your question to a specialist."
+            )
+        )
+        lines.append(
+            _("Write your question in your own words, for example: “{example}”").format(
+                example=_("How do I get a subsidy for my orchard?")
+            )
+        )
+    return "\n\n".join(lines), None
+
+
 def search_results(
-    entries: Sequence[Entry], lang: str, _: Gettext
+    entries: Sequence[Entry], lang: str, _: Gettext, *, unsure: bool = False
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """Offer the best entries found for a typed question, or say honestly that none fits."""
+    """Offer the best entries found for a typed question, or say honestly that none fits.
+
+    When `unsure`, no entry is clearly the answer: the close ones are offered as a question."""
     if not entries:
         text = _(
             "I did not find an answer to this. Try other words, choose a topic in the menu, "
@@ -417,9 +456,14 @@ def search_results(
             [home_button(_)],
         ]
         return text, InlineKeyboardMarkup(keyboard)
-    text = _("Here is what I found. Choose one:")
+    if unsure and len(entries) > 1:
+        text = "🤔 " + _("I am not sure what you mean. Is it one of these?")
+        none = _("None of these: ask a specialist")
+    else:
+        text = _("Here is what I found. Choose one:")
+        none = _("None of these: ask the OSS")
     keyboard = [[button(e.title.get(lang), EntryCard(e.id, from_search=True))] for e in entries]
-    keyboard.append([button("🙋 " + _("None of these: ask the OSS"), Ask(None))])
+    keyboard.append([button("🙋 " + none, Ask(None))])
     keyboard.append([home_button(_)])
     return text, InlineKeyboardMarkup(keyboard)
 

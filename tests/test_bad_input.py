@@ -107,14 +107,14 @@ async def test_a_person_who_floods_is_slowed_down_without_affecting_others(
     harness.waits.clear()
     replies = []
     for _ in range(10):
-        replies.extend(await flooder.send("job"))
+        replies.extend(await flooder.send("register as unemployed"))
     # Two more in the burst, then three slowed down by 1, 2 and 3 seconds, then dropped.
     assert harness.waits == [1.0, 2.0, 3.0]
     assert sum("found" in r.text for r in replies) == 5
     assert sum("very fast" in r.text for r in replies) == 1  # told once, kindly
     harness.waits.clear()
-    [answer] = await calm.send("job")
+    [answer] = await calm.send("register as unemployed")
     assert "found" in answer.text and harness.waits == []  # others are not slowed down
     now[0] += 10  # ten seconds later the flooder is served again at once
-    [again] = await flooder.send("job")
+    [again] = await flooder.send("register as unemployed")
     assert "found" in again.text and harness.waits == []

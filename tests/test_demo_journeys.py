@@ -51,3 +51,26 @@ async def test_a_farmer_reaches_an_apple_entry_and_its_documents_in_the_demo(
         printed = await console.choose(printed, "Documents")
         assert entry.documents.en[0][:30] in " ".join(printed.split())
         assert harness.errors == []
+
+
+async def test_the_demo_sends_voice_photo_document_contact_and_location(
+    settings, database, knowledge: KnowledgeHolder
+) -> None:
+    out = io.StringIO()
+    async with Harness(Services(settings=settings, db=database, knowledge=knowledge)) as harness:
+        console = Console(Demo(harness, out, echo=True, staff={}), out)
+        for command in ("::voice", "::photo", "::document", "::contact", "::location"):
+            assert command in await console.type("::help")
+        printed = await console.type("/start")
+        printed = await console.choose(printed, "English")
+        printed = await console.choose(printed, "Looking for a job")
+        assert "I read text messages" in await console.type("::location")
+        printed = await console.type("zzqx qwv")  # nothing found
+        printed = await console.choose(printed, "Ask the OSS")
+        printed = await console.choose(printed, "I agree")
+        assert "Added (1 message)" in await console.type("::voice")
+        assert "Added (2 messages)" in await console.type("::photo my papers")
+        assert "Added (3 messages)" in await console.type("::document contract.pdf")
+        assert "Your number is added" in await console.type("::contact")
+        assert "I can take text, voice notes" in await console.type("::location")
+        assert harness.errors == []

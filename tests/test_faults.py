@@ -33,7 +33,7 @@ async def test_a_reply_survives_a_network_error_and_a_5xx(harness: Harness) -> N
     person = await english_job_seeker(harness)
     harness.fake.fail_next("network", methods=["sendMessage"], chats=[person.id])
     harness.fake.fail_next("5xx", methods=["sendMessage"], chats=[person.id])
-    [answer] = await person.send("vacancies")
+    [answer] = await person.send("register as unemployed")
     assert "found" in answer.text
     assert sum("found" in s.text for s in person.screens) == 1
 
@@ -41,7 +41,7 @@ async def test_a_reply_survives_a_network_error_and_a_5xx(harness: Harness) -> N
 async def test_a_429_on_a_reply_is_waited_out(harness: Harness) -> None:
     person = await english_job_seeker(harness)
     harness.fake.fail_next("429", methods=["sendMessage"], chats=[person.id], retry_after=3)
-    [answer] = await person.send("vacancies")
+    [answer] = await person.send("register as unemployed")
     assert "found" in answer.text
     assert 3 in harness.waits
 
@@ -57,7 +57,7 @@ async def test_a_button_press_is_answered_even_when_telegram_hiccups(harness: Ha
 async def test_a_send_whose_answer_was_lost_is_not_repeated_blindly(harness: Harness) -> None:
     person = await english_job_seeker(harness)
     harness.fake.fail_next("delivered_timeout", methods=["sendMessage"], chats=[person.id])
-    await person.send("vacancies")
+    await person.send("register as unemployed")
     assert sum("found" in s.text for s in person.screens) == 1  # not sent a second time
     harness.errors.clear()  # the lost answer surfaced as an error, and was logged
 

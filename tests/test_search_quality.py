@@ -12,6 +12,7 @@ import yaml
 
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.knowledge.cli import bench_search
+from bot.knowledge.quality import LONG, Figures, load_messages, measure, table, word_count
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -189,3 +190,135 @@ def test_search_quality_on_the_labelled_set(
         record_property(key, result[key])
     assert result["top3"] >= TOP3_MIN, line
     assert result["false_match_rate"] <= FALSE_MATCH_MAX, line
+
+
+# ---------------------------------------------------------------- the natural set
+# Messages written as people in the district write, before the entries were read; the search
+# was tuned on the "tune" part only. `pytest -rA` prints the figures by group.
+
+NATURAL_TOP3_MIN = 0.90
+NATURAL_LONG_TOP3_MIN = 0.85
+NATURAL_FALSE_MAX = 0.05
+KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
+
+
+def test_the_natural_set_is_written_as_people_write(real: KnowledgeBase) -> None:
+    messages = load_messages()
+    assert len(messages) >= 300
+    off_topic = [m for m in messages if not m["expect"] and m.get("unanswerable") != "uncovered"]
+    assert len(off_topic) >= 40
+    # About a third are long (129 of 395 when written).
+    assert sum(word_count(m["text"]) >= LONG for m in messages) >= 0.32 * len(messages)
+    assert {m["lang"] for m in messages} == {"kk", "ru", "en", "mixed"}
+    assert {m["script"] for m in messages if m["lang"] == "kk"} == {
+        "cyrillic",
+        "ru-letters",
+        "latin",
+    }
+    allowed = {"text", "lang", "script", "split", "expect", "smalltalk", "unanswerable"}
+    for number, item in enumerate(messages):
+        assert set(item) <= allowed, item
+        # The split was fixed by position before labelling: the 4th and 5th of each five.
+        assert item["split"] == ("holdout" if number % 5 in (3, 4) else "tune"), item["text"]
+        if item["script"] == "ru-letters":
+            assert not KAZAKH_LETTERS & set(item["text"]), item["text"]
+        if item["script"] == "latin":
+            assert not any("\u0400" <= ch <= "\u04ff" for ch in item["text"]), item["text"]
+        if "smalltalk" in item or "unanswerable" in item:
+            assert item["expect"] == [], item["text"]
+        for entry_id in item["expect"]:
+            assert real.entry(entry_id) is not None, (item["text"], entry_id)
+
+
+@pytest.fixture(scope="module")
+def natural(real: KnowledgeBase) -> dict[str, dict[str, Figures]]:
+    """Return the figures of the natural set's tune and holdout parts, by group."""
+    messages = load_messages()
+    return {
+        split: measure(real, [m for m in messages if m["split"] == split])
+        for split in ("tune", "holdout")
+    }
+
+
+@pytest.mark.parametrize("split", ["tune", "holdout"])
+def test_the_figures_of_the_natural_set_by_group(
+    natural: dict[str, dict[str, Figures]], split: str
+) -> None:
+    figures = natural[split]
+    print(table(figures, f"natural set, {split}"))
+    chosen = [m for m in load_messages() if m["split"] == split]
+    assert figures["all"].answerable + figures["all"].unanswerable == len(chosen)
+    for group in ("lang kk", "lang ru", "lang en", "lang mixed", f"words >={LONG}"):
+        assert figures[group].answerable > 0, group
+    for script in ("cyrillic", "ru-letters", "latin"):
+        assert figures[f"script {script}"].answerable > 0, script
+
+
+def natural_rate(figures: dict[str, Figures], metric: str) -> float:
+    """Return one of the issue's measures from a split's figures."""
+    if metric == "top3":
+        return figures["all"].rate("top3")
+    if metric == "top3_long":
+        return figures[f"words >={LONG}"].rate("top3")
+    groups = {
+        "false_off_topic": ("unanswerable off-topic", "unanswerable small talk"),
+        "false_uncovered": ("unanswerable uncovered",),
+    }[metric]
+    chosen = [figures[g] for g in groups if g in figures]
+    total = Figures(
+        unanswerable=sum(f.unanswerable for f in chosen),
+        answered=sum(f.answered for f in chosen),
+    )
+    return total.rate("false")
+
+
+def unmet(reason: str) -> pytest.MarkDecorator:
+    """Mark a target the search does not meet yet: the test fails when it starts to."""
+    return pytest.mark.xfail(strict=True, reason=reason)
+
+
+@pytest.mark.parametrize(
+    ("split", "metric", "target"),
+    [
+        ("tune", "top3", NATURAL_TOP3_MIN),
+        ("holdout", "top3", NATURAL_TOP3_MIN),
+        ("tune", "top3_long", NATURAL_LONG_TOP3_MIN),
+        pytest.param(
+            "holdout",
+            "top3_long",
+            NATURAL_LONG_TOP3_MIN,
+            marks=unmet("holdout long messages: 0.818 (36 of 44), below 0.85; not tuned on"),
+        ),
+        ("tune", "false_off_topic", NATURAL_FALSE_MAX),
+        ("holdout", "false_off_topic", NATURAL_FALSE_MAX),
+        pytest.param(
+            "tune",
+            "false_uncovered",
+            NATURAL_FALSE_MAX,
+            marks=unmet(
+                "needs no entry covers yet (pension age, newborn and survivor benefits, housing) "
+                "get a near answer (often the new allowance and pension entries): 12 of 15 on tune"
+            ),
+        ),
+        pytest.param(
+            "holdout",
+            "false_uncovered",
+            NATURAL_FALSE_MAX,
+            marks=unmet("uncovered needs get a near answer: 6 of 11 on holdout"),
+        ),
+    ],
+)
+def test_the_issue_targets_on_the_natural_set(
+    natural: dict[str, dict[str, Figures]],
+    split: str,
+    metric: str,
+    target: float,
+    record_property: Callable[[str, object], None],
+) -> None:
+    value = natural_rate(natural[split], metric)
+    record_property(f"{split}_{metric}", round(value, 3))
+    print(f"{split} {metric}: {value:.3f} (target {target})")
+    if metric.startswith("false"):
+        assert value <= target
+    else:
+        assert value >= target

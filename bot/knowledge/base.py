@@ -7,6 +7,8 @@ from types import MappingProxyType
 
 from bot.knowledge.index import SearchConfig, SearchIndex
 from bot.knowledge.model import AUDIENCES, TOPICS, VALUE_CHAINS, Entry, Hit, Provider
+from bot.knowledge.reading import Reading
+from bot.knowledge.smalltalk import read as read_small_talk
 
 
 def _check(value: str | None, allowed: tuple[str, ...], name: str) -> None:
@@ -85,3 +87,17 @@ class KnowledgeBase:
         found = self._index.search(query, lang=lang, audience=audience, limit=limit)
         entries = self._index.entries
         return [Hit(entry=entries[number], score=round(score, 4)) for number, score in found]
+
+    def read(
+        self, message: str, *, lang: str | None = None, limit: int = 3, audience: str | None = None
+    ) -> Reading:
+        """Read a message: split off its small talk, search its question, say how surely."""
+        small_talk = read_small_talk(message)
+        if small_talk.only_small_talk or not small_talk.question:
+            return Reading(small_talk, (), confident=False)
+        hits = self.search(small_talk.question, lang=lang, limit=limit, audience=audience)
+        config = self._index.config
+        confident = bool(hits) and hits[0].score >= config.confident_score * self._index.idf(1)
+        if confident and len(hits) > 1:
+            confident = hits[1].score <= config.confident_margin * hits[0].score
+        return Reading(small_talk, tuple(hits), confident=confident)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.knowledge.lexicon import CONCEPTS, find_concepts
 from bot.knowledge.model import LANGS, Entry, Provider, Text, TextList
-from bot.knowledge.normalize import normalize, scripted_words
+from bot.knowledge.normalize import normalize, raw_words, scripted_words
+from bot.knowledge.stem import kazakh_verb, stems
 from bot.knowledge.stopwords import STOP_WORDS, STOP_WORDS_CYRILLIC
 from bot.knowledge.words import Vocabulary
 
@@ -30,14 +33,23 @@ class SearchConfig:
     other_language: float = 0.85  # weight of text in a language other than the person's
     audience_boost: float = 1.1  # score factor for entries meant for the person's audience
     unknown_word: float = 1.3  # weight of a word found nowhere, as a share of a one-entry idf
-    min_score: float = 1.2  # a hit needs at least this score ...
-    min_coverage: float = 0.4  # ... and to answer this share of the query's weight
+    unknown_cap: float = 1.3  # ... and all of them in a run of words, at most this much
+    unknown_verb: float = 0.3  # ... and of an unknown word that ends like a Kazakh verb
+    min_score: float = 1.6  # a hit needs this score, in rare words (idf of a one-entry word)...
+    min_score_whole: float = 0.45  # ... or this, when it answers the whole of the query ("job")
+    whole: float = 0.99  # the share of a run of words that counts as the whole
+    min_coverage: float = 0.4  # ... and to answer this share of the query's weight ...
+    window: int = 6  # ... in the best run of this many words: the rest of a story is context
+    strong_answer: float = 0.0  # a word answers only this surely or more: no sum of weak hints
     min_answer: float = 0.72  # ... and to answer one word at least this surely
     weak_word: float = 1.0  # how much less a word counts when no entry answers it surely
     answer_power: float = 2.0  # how much less inexact matches (inflections, typos) count there
     relative: float = 0.3  # further hits need this share of the best hit's score
     exact_bias: float = 0.85  # inflection and typo matches of a word the base knows as it is
     title_boost: float = 0.5  # score factor 1 + this x the share of a title the query says
+    concept: float = 0.9  # how surely a word that says a concept stands for the base's words
+    confident_score: float = 2.9  # a first hit this strong (in rare words) ...
+    confident_margin: float = 0.8  # ... with the next below this share of it is a clear answer
     phrase_boost: float = 0.3  # ... + this when the query says a whole keyword phrase
 
 
@@ -53,6 +65,19 @@ def tokens(text: str) -> list[str]:
     return [word for word, cyrillic in scripted_words(text) if _meaningful(word, cyrillic)]
 
 
+# A word of a query: its normalised form, whether it was typed in Cyrillic, and its stems.
+Word = tuple[str, bool, tuple[str, ...]]
+
+
+def words_of(text: str) -> list[Word]:
+    """Return the words of `text` that can carry meaning, with their stems."""
+    return [
+        (word, cyrillic, stems(raw))
+        for raw, word, cyrillic in raw_words(text)
+        if _meaningful(word, cyrillic)
+    ]
+
+
 def _texts(value: Text | TextList | None, lang: str) -> Iterator[str]:
     """Yield the strings of one language of a text or text list (nothing for None)."""
     if isinstance(value, Text):
@@ -62,9 +87,9 @@ def _texts(value: Text | TextList | None, lang: str) -> Iterator[str]:
 
 
 def _entry_fields(
-    entry: Entry, providers: Mapping[str, Provider]
+    entry: Entry, providers: Mapping[str, Provider], stem_map: dict[str, set[str]]
 ) -> dict[str, dict[str, list[str]]]:
-    """Return the words of `entry`, by field and by language."""
+    """Return the words of `entry`, by field and by language; add their stems to `stem_map`."""
     sources: dict[str, list[Text | TextList | None]] = {
         "title": [entry.title],
         "keywords": [entry.keywords],
@@ -83,19 +108,45 @@ def _entry_fields(
     for pid in entry.providers:
         if pid in providers:
             sources["extra"] += [providers[pid].name, providers[pid].short_name]
-    return {
-        field: {
-            lang: [w for v in values for t in _texts(v, lang) for w in tokens(t)] for lang in LANGS
-        }
-        for field, values in sources.items()
-    }
+    fields: dict[str, dict[str, list[str]]] = {}
+    for field, values in sources.items():
+        fields[field] = {}
+        for lang in LANGS:
+            found = [w for v in values for t in _texts(v, lang) for w in words_of(t)]
+            for word, _, word_stems in found:
+                stem_map[word].update(word_stems)
+            fields[field][lang] = [word for word, _, _ in found]
+    return fields
 
 
 _MAX_WORDS = 40  # a long message is judged on its first words: search stays fast
+_MEMO_SIZE = 20_000  # words whose figures are kept
 _PHRASE_SIM = 0.7  # how close a typed word must be to a word of a phrase to say it
 
 # Postings of one term: (entry number, weighted term frequency, answer quality) per entry.
 _Postings = tuple[tuple[int, float, float], ...]
+
+
+def _best_window(
+    covered: Sequence[float], weights: Sequence[float], unknown: Sequence[float], cfg: SearchConfig
+) -> float:
+    """Return the largest share of the query's weight that a run of words answers."""
+    # A message that tells a story says its need in a few words ("my cow fell sick") and
+    # the rest is context (a village, an age, three children): judge the need where it is said.
+    # Words the base does not know weigh against a match, up to a cap: a brick factory and
+    # two kids around "I lost my job" do not make it a question about something else.
+    if not covered:
+        return 0.0
+    best = 0.0
+    size = cfg.window
+    for start in range(max(len(weights) - size, 0) + 1):
+        stop = start + size
+        answered = sum(covered[start:stop])
+        if answered <= 0:
+            continue
+        weight = sum(weights[start:stop]) + min(sum(unknown[start:stop]), cfg.unknown_cap)
+        best = max(best, answered / weight)
+    return best
 
 
 class SearchIndex:
@@ -110,7 +161,8 @@ class SearchIndex:
         """Index `entries`; all the work of search that does not depend on a query is done here."""
         self.config = config or SearchConfig()
         self.entries = entries
-        docs = [_entry_fields(entry, providers) for entry in entries]
+        stem_map: dict[str, set[str]] = defaultdict(set)
+        docs = [_entry_fields(entry, providers, stem_map) for entry in entries]
         # The words of each title, per language: a query that says most of them asks that.
         self._titles = tuple(
             tuple(frozenset(doc["title"][lang]) for lang in LANGS if doc["title"][lang])
@@ -131,6 +183,10 @@ class SearchIndex:
         )
         self._df, self._postings = self._weigh(docs)
         self._count = len(entries)
+        # Each word's figures, by word, concepts and language hint (see `_word`).
+        self._memo: dict[
+            tuple[Word, tuple[str, ...], int], tuple[float, dict[int, float], dict[int, float]]
+        ] = {}
         english = {w for doc in docs for field in doc.values() for w in field["en"]}
         other = {
             w
@@ -140,8 +196,22 @@ class SearchIndex:
             for w in field[lang]
         }
         self.vocabulary = Vocabulary(
-            self._df, english_only=english - other, exact_bias=self.config.exact_bias
+            self._df,
+            english_only=english - other,
+            stems=stem_map,
+            exact_bias=self.config.exact_bias,
         )
+        # What each concept of the lexicon stands for in this base: the terms of its targets.
+        self._concept_terms: dict[str, tuple[tuple[str, float], ...]] = {}
+        for concept in CONCEPTS:
+            terms: dict[str, float] = {}
+            for target in concept.targets:
+                for word in words_of(target):
+                    for term, sim in self.vocabulary.expand(*word):
+                        sim *= self.config.concept
+                        if sim > terms.get(term, 0.0):
+                            terms[term] = sim
+            self._concept_terms[concept.name] = tuple(terms.items())
 
     def idf(self, df: float) -> float:
         """Return the BM25 inverse document frequency of a word found in `df` entries."""
@@ -185,22 +255,39 @@ class SearchIndex:
         return dict(df), postings
 
     def _word(
-        self, word: tuple[str, bool], postings: dict[str, _Postings]
+        self, word: Word, postings: dict[str, _Postings], concepts: tuple[str, ...] = ()
     ) -> tuple[float, dict[int, float], dict[int, float]]:
         """Return a query word's idf, its BM25 score and its answer quality in each entry."""
+        key = (word, concepts, id(postings))
+        found = self._memo.get(key)
+        if found is None:
+            found = self._score_word(word, postings, concepts)
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = found
+        return found
+
+    def _score_word(
+        self, word: Word, postings: dict[str, _Postings], concepts: tuple[str, ...]
+    ) -> tuple[float, dict[int, float], dict[int, float]]:
+        """Compute what `_word` returns (words recur across messages: it is memoised)."""
         # All the terms a word may stand for count as one term, like a stem: their frequencies
         # add up (scaled by similarity) and the word's idf comes from every entry that has any.
+        # The targets of the concepts the word says count as forms of it.
         k1, power = self.config.k1, self.config.answer_power
         freq: dict[int, float] = {}
         answer: dict[int, float] = {}
         presence: dict[int, float] = {}
-        for term, sim in self.vocabulary.expand(*word):
+        own = {term for term, _ in self.vocabulary.expand(*word)}
+        for term, sim in self._expand(word, concepts):
             for number, tfw, quality in postings[term]:
                 freq[number] = freq.get(number, 0.0) + sim * tfw
                 certainty = sim**power * quality
                 if certainty > answer.get(number, 0.0):
                     answer[number] = certainty
-                if sim > presence.get(number, 0.0):
+                # How rare the word is comes from its own forms; a concept's broad targets
+                # ("мал" for "понос") only when the base has no form of the word at all.
+                if (term in own or not own) and sim > presence.get(number, 0.0):
                     presence[number] = sim
         if not freq:
             return 0.0, {}, {}
@@ -208,40 +295,96 @@ class SearchIndex:
         scores = {number: idf * tf * (k1 + 1) / (k1 + tf) for number, tf in freq.items()}
         return idf, scores, answer
 
+    def _expand(self, word: Word, concepts: tuple[str, ...]) -> list[tuple[str, float]]:
+        """Return the terms a query word stands for, with those of the concepts it says."""
+        terms = dict(self.vocabulary.expand(*word))
+        for name in concepts:
+            for term, sim in self._concept_terms[name]:
+                if sim > terms.get(term, 0.0):
+                    terms[term] = sim
+        return list(terms.items())
+
+    def _read(self, typed: list[tuple[str, str, bool]]) -> list[tuple[Word, tuple[str, ...]]]:
+        """Return the meaningful words of a query, each with the concepts it says."""
+        # Concepts are found in every word, stop words included ("жұмыс жоқ": no job), and
+        # belong to the first meaningful word of the phrase that says them; the phrase's
+        # other meaningful words are part of the concept, not words of their own.
+        typed = typed[: _MAX_WORDS * 2]
+        concepts = find_concepts([word for _, word, _ in typed])
+        said: dict[int, list[str]] = defaultdict(list)
+        inside: set[int] = set()
+        for position, (found, length) in concepts.items():
+            span = [
+                p
+                for p in range(position, position + length)
+                if _meaningful(typed[p][1], typed[p][2])
+            ]
+            if span:
+                said[span[0]].extend(concept.name for concept in found)
+                inside.update(span[1:])
+        read: dict[Word, list[str]] = {}
+        for position, (raw, word, cyrillic) in enumerate(typed):
+            if position in inside or not _meaningful(word, cyrillic):
+                continue
+            key = (word, cyrillic, stems(raw))
+            names = read.setdefault(key, [])
+            names.extend(name for name in said.get(position, ()) if name not in names)
+        return [(word, tuple(names)) for word, names in read.items()][:_MAX_WORDS]
+
     def search(
         self, query: str, *, lang: str | None, audience: str | None, limit: int
     ) -> list[tuple[int, float]]:
         """Return (entry number, score) of the confident matches for `query`, best first."""
         cfg = self.config
-        typed = scripted_words(query)
-        words = list(dict.fromkeys(w for w in typed if _meaningful(*w)))[:_MAX_WORDS]
-        if not words or limit <= 0:
+        typed = raw_words(query)
+        read = self._read(typed)
+        if not read or limit <= 0:
             return []
+        words = [word for word, _ in read]
         postings = self._postings[lang if lang in LANGS else None]
         scores: dict[int, float] = defaultdict(float)
-        covered: dict[int, float] = defaultdict(float)
+        # Per word, in order: its weight in the query and how much of it each entry answers.
+        weights: list[float] = []
+        unknowns: list[float] = []
+        covered: dict[int, list[float]] = {}
         strongest: dict[int, float] = defaultdict(float)
-        total = 0.0
-        said: dict[str, float] = {word: 1.0 for word, _ in typed}  # stop words count in phrases
-        for word in words:
-            for term, sim in self.vocabulary.expand(*word):
+        said: dict[str, float] = {word: 1.0 for _, word, _ in typed}  # stop words say phrases
+        for position, (word, concepts) in enumerate(read):
+            for term, sim in self._expand(word, concepts):
                 if sim > said.get(term, 0.0):
                     said[term] = sim
-            idf, word_scores, answer = self._word(word, postings)
+            idf, word_scores, answer = self._word(word, postings, concepts)
             if not word_scores:
-                total += cfg.unknown_word * self.idf(1)
+                unknown = cfg.unknown_verb if kazakh_verb(word[0]) else cfg.unknown_word
+                weights.append(0.0)
+                unknowns.append(unknown * self.idf(1))
                 continue
-            total += idf * (1 - cfg.weak_word * (1 - max(answer.values())))
+            weights.append(idf * (1 - cfg.weak_word * (1 - max(answer.values()))))
+            unknowns.append(0.0)
             for number, score in word_scores.items():
                 scores[number] += score
             for number, quality in answer.items():
-                covered[number] += idf * quality
+                if quality >= cfg.strong_answer:
+                    covered.setdefault(number, [0.0] * len(words))[position] = idf * quality
                 strongest[number] = max(strongest[number], quality)
-        if total <= 0:
+        if sum(weights) <= 0:
             return []
+        unknown_cap = cfg.unknown_cap * self.idf(1)
+        window = dataclasses.replace(cfg, unknown_cap=unknown_cap)
         ranked: list[tuple[int, float]] = []
-        for number, score in scores.items():
-            if covered[number] / total < cfg.min_coverage or strongest[number] < cfg.min_answer:
+        # The boosts below at most multiply a score by `ceiling`: an entry whose score cannot
+        # reach the threshold, or a share of the best found so far, is not judged at all.
+        ceiling = cfg.audience_boost * (1 + cfg.title_boost + cfg.phrase_boost)
+        min_score = cfg.min_score * self.idf(1)
+        min_whole = cfg.min_score_whole * self.idf(1)
+        best = 0.0
+        for number, score in sorted(scores.items(), key=lambda item: (-item[1], item[0])):
+            if score * ceiling < max(min_whole, cfg.relative * best):
+                break
+            if strongest[number] < cfg.min_answer:
+                continue
+            share = _best_window(covered.get(number, ()), weights, unknowns, window)
+            if share < cfg.min_coverage or strongest[number] < cfg.min_answer:
                 continue
             if audience is not None and audience in self.entries[number].audiences:
                 score *= cfg.audience_boost
@@ -250,8 +393,11 @@ class SearchIndex:
                 + cfg.title_boost * self._title_share(number, said)
                 + cfg.phrase_boost * self._says_a_phrase(number, said)
             )
-            if score >= cfg.min_score:
+            # A weak match that leaves part of the message unanswered is a guess; a weak one
+            # that answers all of it is a short, general question ("job"): offer it.
+            if score >= (min_whole if share >= cfg.whole else min_score):
                 ranked.append((number, score))
+                best = max(best, score)
         if not ranked:
             return []
         ranked.sort(key=lambda item: (-item[1], item[0]))
@@ -275,15 +421,16 @@ class SearchIndex:
         """Return the raw figures behind a query, word by word, for calibration and debugging."""
         postings = self._postings[lang if lang in LANGS else None]
         rows: dict[str, object] = {}
-        for word in dict.fromkeys(w for w in scripted_words(query) if _meaningful(*w)):
-            idf, scores, answer = self._word(word, postings)
+        for word, concepts in self._read(raw_words(query)):
+            idf, scores, answer = self._word(word, postings, concepts)
             best = sorted(scores.items(), key=lambda item: -item[1])[:5]
             rows[word[0]] = {
                 "idf": round(idf, 3),
                 "terms": {
                     term: (round(sim, 3), self._df[term])
-                    for term, sim in self.vocabulary.expand(*word)
+                    for term, sim in self._expand(word, concepts)
                 },
+                "concepts": list(concepts),
                 "best": [(self.entries[n].id, round(s, 2), round(answer[n], 2)) for n, s in best],
             }
         return rows

@@ -66,3 +66,12 @@ def scripted_words(text: str) -> list[tuple[str, bool]]:
         for raw in _RAW_WORD.findall(text)
         for word in normalize(raw).split()
     ]
+
+
+def raw_words(text: str) -> list[tuple[str, str, bool]]:
+    """Return (the word as typed, its normalised form, typed in Cyrillic) for each word."""
+    return [
+        (raw, word, bool(_CYRILLIC.search(raw)))
+        for raw in _RAW_WORD.findall(text)
+        for word in normalize(raw).split()
+    ]

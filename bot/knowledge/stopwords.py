@@ -15,7 +15,7 @@ _KK = """
 мен де әлде немесе бірақ ал яғни үшін туралы бойынша арқылы дейін кейін соң бері сияқты
 қалай қайда қашан қанша неше не неге неліктен кім кімге кімнің қай қандай қайсы
 қалайша нені неден нешінші неменеге
-бар жоқ иә жоқпын емес болады болама бола болмайды болса болу болып бар ма
+келеді келеди келед бар жоқ иә жоқпын емес болады болама бола болмайды болса болу болып бар ма
 керек керекпін кереги қажет қажетпін мүмкін мумкин болар
 алу алуға алсам аламын алам алмақпын алғым алайын алып алды алған алатын
 істеу істеймін істей істеуге жасау жасауға
@@ -52,6 +52,34 @@ _RU = """
 Алматинская Алматинской село селе
 """
 
+# The stop words of Snowball's Russian and English lists that the lists above miss, and the
+# words of a story that describe the person, not the need: age, time, family address, villages
+# of the district, politeness. A story keeps its meaning for a person; search reads the need.
+_KK_CONTEXT = """
+бірақ енді ғой тағы әлі сосын содан сонда шығар шығарар мүмкін сияқты ешқандай ешкім
+жаным апа аға әпке бауырым бауырлар достым ағай апай қарындас
+көмектесіңізші көмектесіңіз көмектесіңіздерші айтыңыздаршы айтып жіберіңізші айтсаңыздар
+түсіндіріңізші түсіндіріңіздерші білесіздер білесіз айтыңыздар
+жастамын жастамыз жаста жасымда жасым жасар жасқа жыл жылдан жылы жылдың жылдай бойы ай айдан
+апта аптадан күннен бүгін ертең кеше қазір биыл былтыр тез шұғыл жедел
+ауылынан ауылында ауылынанмын ауылданмын ауылымызда тұрамын тұрамыз жазып отырмын
+Байсейіт Қызылқайрат Байтерек Малыбай Қаракемер Ават Қайнар Рахат Балтабай Асы Шырғанақ
+Есіктен Есіктенмін Шелектен Түргеннен Тургеннен Байтеректен Алматыда Алматыға
+бір екі үш төрт бес алты жеті сегіз тоғыз он жиырма отыз қырық елу
+"""
+
+_RU_CONTEXT = """
+нибудь опять уж ведь потом ничего ней чтоб будто раз ж тогда этот того потому этого совсем
+ним этом один почти тем чтобы нее сейчас всех никогда наконец два об другой хоть больше всего
+них разве три эту моя впрочем свою этой иногда чуть том нельзя более всегда конечно всю
+было был была были будет него неё нему ему ей им ими нам вам
+какой-то какие-то какая-то какое-то какой-нибудь какие-нибудь что-нибудь что-то кто-то
+заранее вообще просто правда слышал слышала говорят сказал сказала пишу живу живём живем
+лет года год годы месяц месяца месяцев неделю недели день дня дней сегодня завтра вчера
+сейчас срочно быстро уже второй третий
+один одна одно два две три четыре пять шесть семь восемь девять десять двадцать тридцать
+"""
+
 _EN = """
 i me my mine you your yours he him his she her it its we us our they them their this that
 these those there here
@@ -64,6 +92,12 @@ get got getting want wanted need needs needed like would please pls plz tell kno
 hello hi hey good morning afternoon evening thanks thank ok okay fine
 very much many more most lot lots best better
 district region kazakhstan don't doesn't didn't isn't aren't can't won't i'm it's
+myself yourself himself herself itself ourselves themselves being having doing
+until while against through during above below up down out off again further then once
+all any both each few other some such nor own same than s t don now
+year years old month months week weeks day days ago today tomorrow yesterday urgent urgently
+village live living lives dear sir madam
+one two three four five six seven eight nine ten twenty thirty
 """
 
 
@@ -73,5 +107,7 @@ def _normalised(words: str) -> frozenset[str]:
 
 
 # English stop words only stop words typed in Latin letters: "ТОО" (a company form) is not "too".
-STOP_WORDS_CYRILLIC: frozenset[str] = _normalised(_KK) | _normalised(_RU)
+STOP_WORDS_CYRILLIC: frozenset[str] = (
+    _normalised(_KK) | _normalised(_RU) | _normalised(_KK_CONTEXT) | _normalised(_RU_CONTEXT)
+)
 STOP_WORDS: frozenset[str] = STOP_WORDS_CYRILLIC | _normalised(_EN)

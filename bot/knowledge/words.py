@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 # Endings of Kazakh, Russian and English words, as they look in the normalised skeleton
 # (ы/і -> i, ә -> a, ғ -> g, қ -> k, ң -> n, ұ/ү -> u). Two words that share a short stem
@@ -30,6 +30,7 @@ _LONG_STEM = 5  # from this length on, two forms may share a stem and differ in 
 _FREE_STEM = 7  # from this length on, one word may be the other plus any ending
 _PREFIX_KEYS = range(_MIN_STEM, 9)  # prefix lengths kept in the prefix table
 _TYPO_MIN = 6  # shortest typed word that may match with one typo
+STEM_SIM = 0.8  # how surely two different words that share a stem are forms of one word
 _MEMO_SIZE = 20_000
 
 
@@ -113,9 +114,14 @@ class Vocabulary:
     """The normalised words of the base, with tables to find the forms of a typed word fast."""
 
     def __init__(
-        self, terms: Iterable[str], *, english_only: Iterable[str] = (), exact_bias: float
+        self,
+        terms: Iterable[str],
+        *,
+        english_only: Iterable[str] = (),
+        stems: Mapping[str, Iterable[str]] | None = None,
+        exact_bias: float,
     ) -> None:
-        """Index `terms` by prefix and by one-letter deletions."""
+        """Index `terms` by prefix, by one-letter deletions and by their stems."""
         # `english_only` are the terms found only in English text: a word typed in Cyrillic may
         # be the same word ("бизнес"), never an inflected form or a typo of one ("такси": "tax").
         self.terms = frozenset(terms)
@@ -130,18 +136,32 @@ class Vocabulary:
             if len(term) >= _TYPO_MIN - 1:
                 for variant in deletions(term):
                     self._deletes[variant].append(term)
-        self._memo: dict[tuple[str, bool], tuple[tuple[str, float], ...]] = {}
+        # A term is found by its own stems and by itself: a typed form stems to the bare word.
+        self._stems: dict[str, set[str]] = defaultdict(set)
+        for term in self.terms:
+            self._stems[term].add(term)
+        for term, keys in (stems or {}).items():
+            for key in keys:
+                self._stems[key].add(term)
+        self._memo: dict[tuple[str, bool, tuple[str, ...]], tuple[tuple[str, float], ...]] = {}
 
     def __contains__(self, term: object) -> bool:
         """Tell whether `term` is a word of the base."""
         return term in self.terms
 
-    def expand(self, word: str, cyrillic: bool = False) -> tuple[tuple[str, float], ...]:
+    def expand(
+        self, word: str, cyrillic: bool = False, stems: tuple[str, ...] = ()
+    ) -> tuple[tuple[str, float], ...]:
         """Return the terms `word` may stand for, each with a similarity in (0, 1], best first."""
-        key = (word, cyrillic)
+        key = (word, cyrillic, stems)
         found = self._memo.get(key)
         if found is None:
             matches = self._match(word)
+            bias = self.exact_bias if word in self.terms else 1.0
+            for stem in (word, *stems):
+                for term in self._stems.get(stem, ()):
+                    if term != word and STEM_SIM * bias > matches.get(term, 0.0):
+                        matches[term] = STEM_SIM * bias
             if cyrillic:
                 matches = {
                     t: sim for t, sim in matches.items() if t == word or t not in self.english_only
