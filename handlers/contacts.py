@@ -10,7 +10,8 @@ from babel.dates import format_date, get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.knowledge import OSS, Entry, KnowledgeBase, Office, WeeklyHours, office_status
+from bot.knowledge import OSS, Entry, KnowledgeBase, Office, office_status
+from bot.knowledge.offices import schedule
 from handlers.common import ack, show, stale_button, user_id
 from handlers.context import BotContext
 from handlers.render import Gettext, esc, heading, home_button, paginate
@@ -24,40 +25,6 @@ Button = InlineKeyboardButton
 def clock_time(moment: datetime) -> str:
     """Return "9:00" or "18:30"."""
     return f"{moment.hour}:{moment.minute:02d}"
-
-
-def _span(opens: int, closes: int) -> str:
-    return f"{opens // 60}:{opens % 60:02d}–{closes % 1440 // 60}:{closes % 60:02d}"
-
-
-def _day_names(lang: str) -> list[str]:
-    """Weekday names for a schedule, Monday first: full in Kazakh (the short ones are cryptic),
-    short elsewhere."""
-    names = get_day_names("wide" if lang == "kk" else "abbreviated", locale=lang)
-    return [str(names[n]).capitalize() for n in range(7)]
-
-
-def schedule(hours: WeeklyHours, lang: str, _: Gettext) -> str:
-    """Return the week in one line: "Mon–Fri 9:00–13:00, 14:00–18:00; Sat 10:00–14:00"."""
-    names = _day_names(lang)
-    groups: list[tuple[int, int]] = []
-    for day in range(7):
-        if groups and hours.on(day) == hours.on(groups[-1][0]) and groups[-1][1] == day - 1:
-            groups[-1] = (groups[-1][0], day)
-        else:
-            groups.append((day, day))
-    parts = []
-    for first, last in groups:
-        intervals = hours.on(first)
-        if not intervals:
-            continue
-        days = names[first] if first == last else f"{names[first]}–{names[last]}"
-        if len(intervals) == 1 and intervals[0].opens == 0 and intervals[0].closes == 1440:
-            spans = _("around the clock")
-        else:
-            spans = ", ".join(_span(i.opens, i.closes) for i in intervals)
-        parts.append(f"{days} {spans}")
-    return "; ".join(parts)
 
 
 def status_line(office: Office, kb: KnowledgeBase, now: datetime, lang: str, _: Gettext) -> str:
@@ -105,7 +72,7 @@ def office_block(office: Office, kb: KnowledgeBase, now: datetime, lang: str, _:
     else:
         lines.append("📫 " + _("The address is not in the bot yet."))
     if office.hours:
-        lines.append(f"🕘 {schedule(office.hours, lang, _)}")
+        lines.append(f"🕘 {schedule(office.hours, lang)}")
         lines.append(status_line(office, kb, now, lang, _))
     if office.phones:
         lines.append("☎️ " + ", ".join(office.phones))  # plain +7... text: Telegram links it

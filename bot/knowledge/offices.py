@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from babel.dates import get_day_names
+
+from bot.i18n import translator
 from bot.knowledge.model import LANGS, KnowledgeError, Text
 
 OFFICES_FILE = "offices.yaml"
@@ -479,3 +482,41 @@ def to_fill_in(offices: Offices, providers: Iterable[str], today: date) -> list[
             f"{OFFICES_FILE}: closed_dates: no date in {today.year} (Kurban ait, moved days off)"
         )
     return notes
+
+
+# ---- in words ------------------------------------------------------------------------------
+
+
+def _span(opens: int, closes: int) -> str:
+    return f"{opens // 60}:{opens % 60:02d}–{closes % 1440 // 60}:{closes % 60:02d}"
+
+
+def _day_names(lang: str) -> list[str]:
+    """Weekday names for a schedule, Monday first: full in Kazakh (the short ones are cryptic),
+    short elsewhere."""
+    names = get_day_names("wide" if lang == "kk" else "abbreviated", locale=lang)
+    return [str(names[n]).capitalize() for n in range(7)]
+
+
+def schedule(hours: WeeklyHours, lang: str) -> str:
+    """Return the week in one line: "Mon–Fri 9:00–13:00, 14:00–18:00; Sat 10:00–14:00"."""
+    _ = translator(lang).gettext
+    names = _day_names(lang)
+    groups: list[tuple[int, int]] = []
+    for day in range(7):
+        if groups and hours.on(day) == hours.on(groups[-1][0]) and groups[-1][1] == day - 1:
+            groups[-1] = (groups[-1][0], day)
+        else:
+            groups.append((day, day))
+    parts = []
+    for first, last in groups:
+        intervals = hours.on(first)
+        if not intervals:
+            continue
+        days = names[first] if first == last else f"{names[first]}–{names[last]}"
+        if len(intervals) == 1 and intervals[0].opens == 0 and intervals[0].closes == 1440:
+            spans = _("around the clock")
+        else:
+            spans = ", ".join(_span(i.opens, i.closes) for i in intervals)
+        parts.append(f"{days} {spans}")
+    return "; ".join(parts)
