@@ -232,6 +232,11 @@ async def test_contacts_on_a_weekend_and_on_a_holiday(
     [holiday] = await person.send("/contacts")
     assert say(lang, "Today is a public holiday.") in holiday.text
     assert say(lang, "Closed now, opens tomorrow at {time}").format(time="9:00") in holiday.text
+    clock.now = datetime(2026, 11, 30, 20, 30, tzinfo=UTC)  # Tuesday 01:30: the night shift
+    [oss] = await person.send("/contacts")
+    [night] = await person.press("🏢 ")
+    assert say(lang, "Open now, closes at {time}").format(time="2:00") in night.text
+    assert say(lang, "Closed now, opens today at {time}").format(time="9:00") in oss.text
 
 
 @pytest.mark.parametrize("lang", LANGS)
