@@ -8,10 +8,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from bot.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from bot.knowledge import Offices
 
 log = logging.getLogger(__name__)
 
@@ -382,11 +385,25 @@ async def _report_data(settings: Settings, period: Any, *, personal: bool) -> tu
     return report, tables
 
 
+def _poster_offices(settings: Settings) -> Offices | None:
+    """The OSS's offices for a poster; None (no address on it) when the base is invalid."""
+    from bot.knowledge import KnowledgeError, load_knowledge
+
+    try:
+        return load_knowledge(settings.knowledge_dir).offices
+    except KnowledgeError as exc:
+        print(
+            f"The knowledge base is invalid ({exc.errors[0]}); the poster has no address.",
+            file=sys.stderr,
+        )
+        return None
+
+
 def cmd_poster(args: argparse.Namespace) -> int:
     """Write a printable A4 poster (PDF and PNG) with a QR code to the bot's deep link."""
     from pathlib import Path
 
-    from bot.posters import PosterError, make_poster
+    from bot.posters import PosterError, make_poster, parse_langs
 
     settings = load_settings()
     username = args.username or settings.bot_username
@@ -400,9 +417,11 @@ def cmd_poster(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    lang = args.lang or settings.default_language
     try:
-        poster = make_poster(args.source, lang, username, Path(args.out))
+        langs = parse_langs(args.lang or settings.default_language)
+        poster = make_poster(
+            args.source, langs, username, Path(args.out), _poster_offices(settings)
+        )
     except PosterError as exc:
         print(f"Cannot make the poster: {exc}", file=sys.stderr)
         return 2
@@ -482,7 +501,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     poster = sub.add_parser("poster", help="a printable QR poster")
     poster.add_argument("--source", help="where it hangs: 1-40 letters, digits, '_' or '-'")
-    poster.add_argument("--lang", choices=("kk", "ru", "en"))
+    poster.add_argument(
+        "--lang", help="kk, ru or en, or two on one page: kk+ru (default: DEFAULT_LANGUAGE)"
+    )
     poster.add_argument("--username", help="the bot's username (default: BOT_USERNAME)")
     poster.add_argument("--out", default=".", help="the folder to write to")
     bench = sub.add_parser(

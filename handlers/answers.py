@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot import needs
 from bot.services import gaps
-from handlers import render
+from handlers import contacts, render
 from handlers.common import ack, render_main_menu, show, stale_button
 from handlers.context import BotContext
 from handlers.routes import Callback, EntryCard, EntrySection, MainMenu, NeedPage, TopicPage
@@ -66,10 +66,14 @@ async def entry_section(update: Update, context: BotContext, press: EntrySection
         await stale_button(update, context)
         return
     await ack(update)
-    section = press.section
-    pages = render.section_pages(entry, section, context.svc.kb, context.lang, context._)
+    section, kb, lang, _ = press.section, context.svc.kb, context.lang, context._
+    pins: list[render.Button] = []
+    if section == "where":
+        pages, pins = contacts.where_pages(entry, kb, contacts.local_now(context), lang, _)
+    else:
+        pages = render.section_pages(entry, section, kb, lang, _)
     page = min(press.page, len(pages) - 1)
-    keyboard = render.section_keyboard(entry, section, page, len(pages), context.lang, context._)
+    keyboard = render.section_keyboard(entry, section, page, len(pages), lang, _, pins)
     await show(update, context, pages[page], keyboard)
 
 

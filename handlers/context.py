@@ -17,6 +17,7 @@ Role = Literal["client", "staff", "manager"]
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("start", N_("Start again")),
     ("menu", N_("Main menu")),
+    ("contacts", N_("Address, hours and phone of the OSS")),
     ("language", N_("Change language")),
     ("help", N_("How to use this bot")),
     ("cancel", N_("Cancel what I am doing")),

@@ -27,6 +27,7 @@ from bot.resilience import SendFailure, Verdict, classify_send_failure
 from bot.services import outbox
 from bot.services.outbox import NotificationKind
 from handlers.announce import summary
+from handlers.contacts import oss_line
 from handlers.render import LANGUAGE_NAMES, esc, home_button, label, rows
 from handlers.routes import (
     CaseHistory,
@@ -246,6 +247,9 @@ def _case_received(note: Note) -> Rendered:
             ).format(who=esc(who), due=note.due()),
         )
     )
+    oss = oss_line(note.services.kb, note.lang, _)  # the OSS's address and phone, when known
+    if oss:
+        text += "\n\n" + oss
     return Rendered(text, InlineKeyboardMarkup([[home_button(_)]]))
 
 

@@ -25,6 +25,7 @@ from handlers.routes import (
     ChooseAudience,
     ChooseChain,
     ChooseLanguage,
+    Contacts,
     EntryCard,
     EntrySection,
     LanguageMenu,
@@ -161,6 +162,7 @@ def main_menu(profile: Profile | None, _: Gettext) -> tuple[str, InlineKeyboardM
         )
     keyboard.append([button("📨 " + _("My questions"), MyCases())])
     keyboard.append([button("🔔 " + _("News"), News())])
+    keyboard.append([button("📞 " + _("Contacts"), Contacts())])
     keyboard.extend(
         rows(
             [
@@ -337,27 +339,6 @@ def section_pages(
     elif section == "docs" and entry.documents:
         parts.append("📄 <b>" + _("Documents you need") + "</b>")
         parts.extend(f"• {esc(doc)}" for doc in entry.documents.get(lang))
-    elif section == "where":
-        if entry.where:
-            parts.append(heading("📍", _("Where to go"), esc(entry.where.get(lang))))
-        for provider_id in entry.providers:
-            provider = kb.provider(provider_id)
-            if provider is None:
-                continue
-            lines = [f"🏢 <b>{esc(provider.name.get(lang))}</b>"]
-            contacts = provider.contacts
-            if contacts.address:
-                lines.append(f"📫 {esc(contacts.address.get(lang))}")
-            if contacts.hours:
-                lines.append(f"🕘 {esc(contacts.hours.get(lang))}")
-            if contacts.phone:
-                lines.append(f"☎️ {esc(contacts.phone)}")
-            if contacts.website:
-                lines.append(f"🌐 {esc(contacts.website)}")
-            parts.append("\n".join(lines))
-        parts.append(
-            _("If you are not sure whom to contact, press “Ask a specialist”: the OSS will help.")
-        )
     if not parts:
         parts.append(_("There is nothing more about this yet."))
     return paginate(title, parts)
@@ -390,9 +371,11 @@ def _split_long(parts: Sequence[str], limit: int) -> list[str]:
 
 
 def section_keyboard(
-    entry: Entry, section: Section, page: int, pages: int, lang: str, _: Gettext
-) -> InlineKeyboardMarkup:
-    keyboard: list[list[Button]] = []
+    entry: Entry, section: Section, page: int, pages: int, lang: str, _: Gettext,
+    extra: Sequence[Button] = (),
+) -> InlineKeyboardMarkup:  # fmt: skip
+    """The buttons under a part of an entry; `extra` (map pins) one per row first."""
+    keyboard: list[list[Button]] = [[b] for b in extra]
     if page < pages - 1:
         keyboard.append([button(_("More") + " ▶️", EntrySection(entry.id, section, page + 1))])
     if section == "more":

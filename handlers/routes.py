@@ -52,6 +52,7 @@ ANY = "*"  # an announcement's segment field set to "any"
 
 ENTRY_ID = r"[a-z0-9-]{3,40}"
 PROVIDER_ID = r"[a-z0-9_]{2,24}"
+OFFICE_ID = r"[a-z][a-z0-9_]{1,23}"
 PERIOD = r"w|m|lw|lm|\d{8}-\d{8}"  # `Period.code`: this/last week or month, or two dates
 
 
@@ -355,6 +356,20 @@ class News(Callback, prefix="nw"):
 @dataclass(frozen=True)
 class Unsubscribe(Callback, prefix="un"):
     announcement: AnnouncementId
+
+
+@dataclass(frozen=True)
+class Contacts(Callback, prefix="ct"):
+    """The OSS's contacts (no owner), or the offices of one provider."""
+
+    owner: Annotated[str | None, Codec(PROVIDER_ID)] = None
+
+
+@dataclass(frozen=True)
+class OfficePin(Callback, prefix="pin"):
+    """Send an office's map pin."""
+
+    office: Annotated[str, Codec(OFFICE_ID)]
 
 
 # The OSS side: cases

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 import zxingcpp
+from matplotlib.figure import Figure
 from PIL import Image
 
 from bot import cli
 from bot.i18n import translator
-from bot.posters import PosterError, deep_link
+from bot.knowledge import Offices
+from bot.knowledge.offices import parse_offices
+from bot.posters import PosterError, deep_link, draw, parse_langs
 from bot.tooling.harness import Harness
 from tests.support import MANAGER_ID
+
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def decode(png: Path) -> list[str]:
@@ -88,3 +95,58 @@ async def test_the_people_a_poster_brings_are_counted_by_its_source(harness: Har
 def test_the_poster_speaks_the_chosen_language() -> None:
     assert translator("kk").gettext("One Stop Shop") == "ODAK орталығы"
     assert translator("ru").gettext("One Stop Shop") == "Центр ODAK"
+
+
+def poster_texts(figure: Figure) -> str:
+    return "\n".join(text.get_text() for text in figure.texts)
+
+
+def fixture_offices() -> Offices:
+    errors: list[str] = []
+    data = yaml.safe_load((DATA / "offices.yaml").read_text(encoding="utf-8"))
+    offices = parse_offices(data, "offices.yaml", errors, None)
+    assert errors == []
+    return offices
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_a_poster_carries_the_oss_address_phone_and_hours_when_known(lang: str) -> None:
+    texts = poster_texts(draw("https://t.me/enbek_oss_bot?start=src-x", lang, fixture_offices()))
+    tr = translator(lang).gettext
+    address = {"kk": "Есік қ., Тест көшесі, 1", "ru": "г. Есик, ул. Тестовая, 1",
+               "en": "1 Test street, Esik"}[lang]  # fmt: skip
+    assert tr("Address: {address}").format(address=address) in texts.replace("\n", " ")
+    assert "+7 727 000 00 01" in texts
+    assert "9:00–13:00, 14:00–18:00" in texts
+    bare = poster_texts(draw("https://t.me/enbek_oss_bot?start=src-x", lang, Offices()))
+    assert "+7" not in bare and tr("Address: {address}").split(":")[0] not in bare
+
+
+def test_a_poster_in_kazakh_and_russian_on_one_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    base = tmp_path / "kb"
+    shutil.copytree(DATA / "kb_min", base)
+    shutil.copy(DATA / "offices.yaml", base / "offices.yaml")
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(base))
+    argv = ["poster", "--source", "market_esik", "--lang", "kk+ru", "--username", "enbek_oss_bot"]
+    assert cli.main(argv) == 0
+    png = tmp_path / "poster-market_esik-kk-ru.png"
+    assert decode(png) == ["https://t.me/enbek_oss_bot?start=src-market_esik"]
+    texts = poster_texts(draw("https://t.me/b?start=src-x", ("kk", "ru"), fixture_offices()))
+    for lang in ("kk", "ru"):
+        for message in (
+            "Ask in Kazakh, Russian or English, in Telegram.",
+            "Scan the code with your phone's camera to open the bot.",
+        ):
+            translated = translator(lang).gettext(message)
+            assert translated != message and translated[:25] in texts
+    assert "Есік қ., Тест көшесі, 1" in texts and "г. Есик, ул. Тестовая, 1" in texts
+    assert texts.index("ODAK орталығы") < texts.index("Центр ODAK")  # the first language first
+
+
+@pytest.mark.parametrize("value", ["kk+kk", "kk+ru+en", "de", "kk ru"])
+def test_a_poster_language_is_one_or_two_of_ours(value: str) -> None:
+    with pytest.raises(PosterError):
+        parse_langs(value)

@@ -54,6 +54,9 @@ SAMPLES: list[tuple[r.Callback, str]] = [
     (r.News(), "nw"),
     (r.News("events"), "nw:events"),
     (r.Unsubscribe(3), "un:3"),
+    (r.Contacts(), "ct"),
+    (r.Contacts("employment_centre"), "ct:employment_centre"),
+    (r.OfficePin("oss_esik"), "pin:oss_esik"),
     (r.CaseHistory(123456789), "cv:123456789"),
     (r.CaseList(2), "cl:2"),
     (r.ChooseProvider(5), "ca:5"),
@@ -159,6 +162,8 @@ def _biggest(family: type[r.Callback]) -> r.Callback:
             "answer": "waiting",
             "erase": True,
             "provider": "p" * 24,
+            "owner": "p" * 24,
+            "office": "o" * 24,
             "period": "7" if family is r.Gaps else "20261101-20261130",
             "value": "v" * 16,
         }

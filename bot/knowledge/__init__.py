@@ -18,10 +18,12 @@ from bot.knowledge.model import (
     TextList,
 )
 from bot.knowledge.normalize import normalize
+from bot.knowledge.offices import OSS, Location, Office, Offices, Status, WeeklyHours, office_status
 
 __all__ = [
     "AUDIENCES",
     "LANGS",
+    "OSS",
     "TOPICS",
     "VALUE_CHAINS",
     "Contacts",
@@ -31,9 +33,15 @@ __all__ = [
     "KnowledgeError",
     "KnowledgeHolder",
     "Link",
+    "Location",
+    "Office",
+    "Offices",
     "Provider",
+    "Status",
     "Text",
     "TextList",
+    "WeeklyHours",
     "load_knowledge",
     "normalize",
+    "office_status",
 ]

@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 from bot.knowledge.index import SearchConfig, SearchIndex
 from bot.knowledge.model import AUDIENCES, TOPICS, VALUE_CHAINS, Entry, Hit, Provider
+from bot.knowledge.offices import Offices
 from bot.knowledge.reading import Reading
 from bot.knowledge.smalltalk import read as read_small_talk
 
@@ -20,7 +21,7 @@ def _check(value: str | None, allowed: tuple[str, ...], name: str) -> None:
 class KnowledgeBase:
     """Validated entries and providers, in file order, and an index to search them."""
 
-    __slots__ = ("_entries", "_index", "_providers")
+    __slots__ = ("_entries", "_index", "_offices", "_providers")
 
     def __init__(
         self,
@@ -28,8 +29,10 @@ class KnowledgeBase:
         entries: Mapping[str, Entry],
         *,
         config: SearchConfig | None = None,
+        offices: Offices | None = None,
     ) -> None:
         """Keep read-only copies of `providers` and `entries` and index the entries."""
+        self._offices = offices or Offices()
         self._providers: Mapping[str, Provider] = MappingProxyType(dict(providers))
         self._entries: Mapping[str, Entry] = MappingProxyType(dict(entries))
         self._index = SearchIndex(tuple(self._entries.values()), self._providers, config)
@@ -43,6 +46,11 @@ class KnowledgeBase:
     def entries(self) -> Mapping[str, Entry]:
         """Return the entries by id, in file order."""
         return self._entries
+
+    @property
+    def offices(self) -> Offices:
+        """Return the offices of the OSS and the providers, and the extra closed dates."""
+        return self._offices
 
     @property
     def index(self) -> SearchIndex:

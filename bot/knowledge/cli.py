@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import statistics
 import sys
@@ -15,6 +16,7 @@ import yaml
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import LANGS, KnowledgeError, Text
+from bot.knowledge.offices import to_fill_in
 
 QUERY_SET = Path(__file__).resolve().parents[2] / "tests" / "data" / "search_queries.yaml"
 
@@ -60,6 +62,11 @@ def kb_check(directory: str | Path) -> int:
         print(f"{len(exc.errors)} error(s) in {directory}")
         return 1
     print(f"OK: {len(kb.entries)} entries, {len(kb.providers)} providers")
+    notes = to_fill_in(kb.offices, kb.providers, datetime.date.today())
+    for note in notes:
+        print(f"to fill in: {note}")
+    if notes:
+        print(f"{len(notes)} thing(s) to fill in (warnings, not errors)")
     return 0
 
 

@@ -25,6 +25,7 @@ from bot.knowledge.model import (
     Text,
     TextList,
 )
+from bot.knowledge.offices import OFFICES_FILE, Offices, parse_offices
 from bot.knowledge.yamlfile import YamlFileError, read_yaml
 
 log = logging.getLogger(__name__)
@@ -531,15 +532,29 @@ def _load_entries(
     return entries
 
 
+def _load_offices(directory: Path, errors: list[str], providers: Collection[str] | None) -> Offices:
+    """Return the offices in offices.yaml; a base without the file has no offices yet."""
+    path = directory / OFFICES_FILE
+    if not path.is_file():
+        return Offices()
+    try:
+        data = read_yaml(path)
+    except YamlFileError as exc:
+        errors.append(f"{OFFICES_FILE}: {exc}")
+        return Offices()
+    return parse_offices(data, OFFICES_FILE, errors, providers)
+
+
 def load_knowledge(directory: str | Path, *, today: datetime.date | None = None) -> KnowledgeBase:
     """Load and validate the base in `directory`; raise KnowledgeError listing all errors."""
     directory = Path(directory)
     errors: list[str] = []
     providers, known = _load_providers(directory, errors)
     entries = _load_entries(directory, errors, known, today or datetime.date.today())
+    offices = _load_offices(directory, errors, known)
     if errors:
         log.warning("Knowledge base in %s has %d error(s)", directory, len(errors))
         raise KnowledgeError(errors)
-    base = KnowledgeBase(providers, entries)
+    base = KnowledgeBase(providers, entries, offices=offices)
     log.info("Loaded %d entries and %d providers from %s", len(entries), len(providers), directory)
     return base

@@ -373,7 +373,7 @@ class FakeTelegram:
         chats: Iterable[int] | None = None,
     ) -> None:
         """Make the next `count` calls of `methods` (to `chats`) fail with `kind`."""
-        if kind not in ("network", "timeout", "delivered_timeout", "5xx", "429"):
+        if kind not in ("network", "timeout", "delivered_timeout", "5xx", "429", "400"):
             raise ValueError(f"unknown fault kind {kind!r}")
         self.faults.append(
             Fault(
@@ -442,6 +442,8 @@ class FakeTelegram:
                 raise ConnectionResetError("injected network failure")
             if fault.kind == "timeout":
                 raise TimedOut("injected timeout")
+            if fault.kind == "400":  # refused as Telegram refuses what it will not show
+                return 400, {"ok": False, "error_code": 400, "description": "Bad Request: refused"}
             if fault.kind == "5xx":
                 return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
             if fault.kind == "429":
@@ -671,6 +673,21 @@ class FakeTelegram:
 
     def api_sendVoice(self, params: JSONDict) -> JSONDict:
         return self._send_media(params, "voice")
+
+    def api_sendVenue(self, params: JSONDict) -> JSONDict:
+        chat_id = self._chat(params)
+        try:
+            latitude, longitude = float(params["latitude"]), float(params["longitude"])
+        except (KeyError, TypeError, ValueError):
+            raise ApiError(400, "Bad Request: wrong latitude or longitude") from None
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ApiError(400, "Bad Request: wrong latitude or longitude")
+        title, address = str(params.get("title") or ""), str(params.get("address") or "")
+        if not title.strip() or not address.strip():
+            raise ApiError(400, "Bad Request: venue title and address must be non-empty")
+        location = {"latitude": latitude, "longitude": longitude}
+        venue = {"location": location, "title": title, "address": address}
+        return self._new_bot_message(chat_id, {"venue": venue, "location": location}, params)
 
     def api_copyMessage(self, params: JSONDict) -> JSONDict:
         chat_id = self._chat(params)

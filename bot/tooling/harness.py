@@ -17,7 +17,7 @@ from bot.tooling.faketg import FakeRequest, FakeTelegram, JSONDict
 
 _CHANGING_METHODS = {
     "sendMessage", "editMessageText", "editMessageReplyMarkup", "editMessageCaption",
-    "sendPhoto", "sendDocument", "sendVoice", "copyMessage",
+    "sendPhoto", "sendDocument", "sendVoice", "copyMessage", "sendVenue",
 }  # fmt: skip
 
 
@@ -56,6 +56,9 @@ class Screen:
                 value = message[media]
                 file_id = (value[-1] if isinstance(value, list) else value)["file_id"]
         text: str = message.get("text") or message.get("caption") or ""
+        if "venue" in message:  # a map pin: its title and address, as the phone shows them
+            kind, venue = "venue", message["venue"]
+            text = f"{venue['title']}\n{venue['address']}"
         html: str = message.get("html", text)
         return cls(message["message_id"], text, html, buttons, kind, file_id)
 
