@@ -149,10 +149,10 @@ def draw(link: str, lang: str | tuple[str, ...], offices: Offices | None = None)
             color=block.color, linespacing=1.3,
         )  # fmt: skip
         floor += block.height() + 0.012
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
-    code.add_data(link)
-    code.make(fit=True)
-    matrix = [[0.0 if dark else 1.0 for dark in row] for row in code.get_matrix()]
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    qr.add_data(link)
+    qr.make(fit=True)
+    matrix = [[0.0 if dark else 1.0 for dark in row] for row in qr.get_matrix()]
     room = y - floor - 0.01  # the height left between the texts, as a fraction of the page
     height = min(room, 0.56 * A4_INCHES[0] / A4_INCHES[1])
     side = height * A4_INCHES[1] / A4_INCHES[0]  # of the page's width
