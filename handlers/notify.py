@@ -69,7 +69,7 @@ def when(moment: str | datetime | None, lang: str, services: Services) -> str:
     if moment is None:
         return "—"
     value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return format_datetime(value, "d MMM, HH:mm", tzinfo=services.settings.tz, locale=lang)
+    return format_datetime(value, "d MMMM, HH:mm", tzinfo=services.settings.tz, locale=lang)
 
 
 def provider_name(kb: KnowledgeBase, provider_id: str | None, lang: str) -> str:

@@ -96,3 +96,17 @@ def test_a_failed_send_is_classified_once_for_every_sender(
     assert failure.verdict is verdict
     assert failure.error
     assert failure.retry_after == (7.0 if verdict is Verdict.RETRY_AFTER else 0.0)
+
+
+@pytest.mark.parametrize(
+    ("lang", "month"), [("kk", "желтоқсан"), ("ru", "декабря"), ("en", "December")]
+)
+def test_a_due_time_names_its_month_in_full(lang: str, month: str) -> None:
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from handlers.notify import when
+
+    services = SimpleNamespace(settings=SimpleNamespace(tz=ZoneInfo("Asia/Almaty")))
+    shown = when("2026-12-03T10:00:00+00:00", lang, services)
+    assert shown == f"3 {month}, 15:00"  # "3 жел., 15:00" left a Kazakh reader guessing
