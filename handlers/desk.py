@@ -51,6 +51,7 @@ EVENT_NAMES = {
     "dropped": N_("withdrawn by the client"),
 }
 MESSAGE_EVENTS = ("provider_message", "client_message")
+QUESTION_LIMIT = 700  # characters of the question in /case N; each may escape to five
 CASE_TEXT_LIMIT = 4000  # under Telegram's 4,096, with room for the note of what is left out
 ROLE_NAMES = {
     "client": N_("client"),
@@ -82,7 +83,11 @@ def case_text(case: CaseView, history: list[EventView], context: BotContext) -> 
     """A case with its status and whole history."""
     _ = context._
     lang = context.lang
-    text = case_card(_snapshot(case), lang, context.svc, "📂")
+    snapshot = _snapshot(case)
+    question = str(snapshot.get("question") or "")
+    if len(question) > QUESTION_LIMIT:  # escaped, even a question of "<" stays under the limit
+        snapshot["question"] = question[: QUESTION_LIMIT - 1].rstrip() + "…"
+    text = case_card(snapshot, lang, context.svc, "📂")
     text += "\n\n" + "📍 " + _("Status: {status}").format(status=_(STATUS_NAMES[case.status]))
     if case.rating is not None:
         text += "\n⭐ " + _("Rating: {stars} of 5").format(stars=case.rating)
